@@ -1,0 +1,55 @@
+"""The composition root: settings in, a Starlette application out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from chatserver.errors import ChatError
+from chatserver.runtime import Runtime
+from chatserver.settings import Settings
+from chatserver.transport import http_staff, http_visitor
+from chatserver.transport.http import chat_error_response
+from chatserver.transport.middleware import SecurityHeaders
+from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    routes = [
+        Route("/healthz", health),
+        *http_visitor.routes,
+        *http_staff.routes,
+        WebSocketRoute("/ws/visitor", visitor_endpoint),
+        WebSocketRoute("/ws/staff", staff_endpoint),
+        Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={ChatError: chat_error_response},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,19 @@
+"""Cross-node notifications: an interface and its adapters, picked by ``BROKER_URL``.
+
+The broker carries *hints* about committed facts ("conversation C has message
+S"), never the only copy of anything: the store is the log and fills every gap.
+"""
+
+from __future__ import annotations
+
+from chatserver.broker.base import Broker, EventHandler, publish_hint
+from chatserver.broker.memory import MemoryBroker
+
+
+def broker_from_url(url: str) -> Broker:
+    if url == "memory://":
+        return MemoryBroker()
+    raise ValueError(f"unsupported BROKER_URL {url!r}; use memory://")
+
+
+__all__ = ["Broker", "EventHandler", "MemoryBroker", "broker_from_url", "publish_hint"]

@@ -1,0 +1,36 @@
+"""The broker interface every adapter implements."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+logger = logging.getLogger("chatserver.broker")
+
+#: Called for every event on a subscribed topic, in publish order per topic.
+EventHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class Broker(Protocol):
+    async def start(self, handler: EventHandler) -> None: ...
+
+    async def subscribe(self, topic: str) -> None: ...
+
+    async def unsubscribe(self, topic: str) -> None: ...
+
+    async def publish(self, topic: str, event: dict[str, Any]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def publish_hint(broker: Broker, topic: str, event: dict[str, Any]) -> None:
+    """Publish after a commit; a failure is logged, never raised.
+
+    The change is already durable and acknowledged, and every reader catches up
+    from the store by sequence number, so a lost hint delays and never loses.
+    """
+    try:
+        await broker.publish(topic, event)
+    except Exception:
+        logger.warning("broker publish failed", extra={"topic_kind": topic.split(":")[0]})

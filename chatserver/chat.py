@@ -1,0 +1,205 @@
+"""The chat's use cases, shared by the WebSocket and HTTP edges.
+
+Each use case commits through the repository first and only then publishes a
+broker hint, so no node ever announces a fact that is not durable. A failed
+publish is logged and swallowed: the message is stored and acknowledged, and
+every reader catches up from the store by sequence number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chatserver.auth.tokens import new_token, token_digest
+from chatserver.broker import Broker, publish_hint
+from chatserver.domain import topics
+from chatserver.domain.profile import VisitorProfile
+from chatserver.domain.pseudonyms import draw_pseudonym
+from chatserver.domain.queue import RECENT_WINDOW, QueueSnapshot
+from chatserver.domain.records import (
+    VISITOR,
+    Conversation,
+    Message,
+    Note,
+    Staff,
+    Status,
+    staff_author,
+)
+from chatserver.domain.roles import require_chat_role
+from chatserver.domain.text import clean_text
+from chatserver.errors import ResumeImpossible
+from chatserver.protocol.server import message_frame, note_frame, typing_frame
+from chatserver.settings import Settings
+from chatserver.store.repository import Repository
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ChatService:
+    def __init__(
+        self,
+        repository: Repository,
+        broker: Broker,
+        settings: Settings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.repository = repository
+        self._broker = broker
+        self._settings = settings
+        self._clock = clock
+
+    # -- visitors ---------------------------------------------------------------------------------
+
+    async def start_visitor(self, profile: VisitorProfile) -> tuple[Conversation, str]:
+        """Open a conversation in the queue; returns it with the visitor's resume token."""
+        token = new_token()
+        conversation = await self.repository.create_conversation(
+            token_hash=token_digest(token),
+            profile=profile,
+            draw_pseudonym=draw_pseudonym,
+            now=self._clock(),
+        )
+        await self._publish(topics.QUEUE, {"kind": "queue"})
+        return conversation, token
+
+    async def resume_visitor(self, token: str) -> Conversation:
+        conversation = await self.repository.conversation_by_token(token_digest(token))
+        ttl = timedelta(seconds=self._settings.visitor_resume_ttl_s)
+        if conversation is None or self._clock() - conversation.created_at > ttl:
+            raise ResumeImpossible()
+        return conversation
+
+    async def visitor_send(
+        self, conversation: Conversation, client_msg_id: str, raw_text: object
+    ) -> Message:
+        return await self._append(
+            conversation.id, VISITOR, conversation.pseudonym, client_msg_id, raw_text
+        )
+
+    async def set_profile(self, conversation_id: str, profile: VisitorProfile) -> None:
+        await self.repository.set_profile(conversation_id, profile)
+
+    async def end_by_visitor(self, conversation_id: str) -> None:
+        message = await self.repository.end_by_visitor(conversation_id, now=self._clock())
+        if message is not None:
+            await self._announce(message)
+            await self._publish(topics.QUEUE, {"kind": "queue"})
+
+    async def visitor_typing(self, conversation_id: str, active: bool) -> None:
+        await self._publish(
+            topics.staff_only(conversation_id),
+            {"kind": "frame", "frame": typing_frame(conversation_id, "visitor", active)},
+        )
+
+    async def queue_snapshot(self) -> QueueSnapshot:
+        now = self._clock()
+        waiting = await self.repository.waiting()
+        pickups = await self.repository.recent_pickups(now - RECENT_WINDOW)
+        return QueueSnapshot(waiting, pickups, now)
+
+    # -- counsellors ------------------------------------------------------------------------------
+
+    async def accept_next(self, staff: Staff) -> Conversation:
+        require_chat_role(staff.role)
+        joined = await self.repository.claim_next(
+            staff, cap=self._settings.max_chats_per_counsellor, now=self._clock()
+        )
+        await self._announce(joined)
+        await self._publish(topics.QUEUE, {"kind": "queue"})
+        await self._publish(
+            topics.staff(staff.id), {"kind": "assigned", "conversation_id": joined.conversation_id}
+        )
+        return await self.repository.conversation(joined.conversation_id)
+
+    async def staff_send(
+        self, staff: Staff, conversation_id: str, client_msg_id: str, raw_text: object
+    ) -> Message:
+        require_chat_role(staff.role)
+        return await self._append(
+            conversation_id, staff_author(staff.id), staff.display_name, client_msg_id, raw_text
+        )
+
+    async def staff_typing(self, staff: Staff, conversation_id: str, active: bool) -> None:
+        conversation = await self.repository.conversation(conversation_id)
+        if conversation.counsellor_id == staff.id and conversation.status is Status.ACTIVE:
+            await self._publish(
+                topics.conversation(conversation_id),
+                {"kind": "frame", "frame": typing_frame(conversation_id, "counsellor", active)},
+            )
+
+    async def transfer(self, staff: Staff, conversation_id: str, to_staff_id: str) -> None:
+        require_chat_role(staff.role)
+        message = await self.repository.transfer(
+            conversation_id,
+            by=staff,
+            to_staff_id=to_staff_id,
+            cap=self._settings.max_chats_per_counsellor,
+            now=self._clock(),
+        )
+        await self._announce(message)
+        await self._publish(
+            topics.staff(staff.id), {"kind": "unassigned", "conversation_id": conversation_id}
+        )
+        await self._publish(
+            topics.staff(to_staff_id), {"kind": "assigned", "conversation_id": conversation_id}
+        )
+
+    async def end_by_staff(self, staff: Staff, conversation_id: str) -> None:
+        message = await self.repository.end_by_staff(conversation_id, by=staff, now=self._clock())
+        await self._announce(message)
+
+    async def add_note(
+        self, staff: Staff, conversation_id: str, client_note_id: str, raw_text: object
+    ) -> Note:
+        require_chat_role(staff.role)
+        text = clean_text(raw_text, max_chars=self._settings.note_max_chars)
+        note, created = await self.repository.add_note(
+            conversation_id,
+            by=staff,
+            client_note_id=client_note_id,
+            text=text,
+            now=self._clock(),
+        )
+        if created:
+            await self._publish(
+                topics.staff_only(conversation_id), {"kind": "frame", "frame": note_frame(note)}
+            )
+        return note
+
+    # -- shared -----------------------------------------------------------------------------------
+
+    async def _append(
+        self,
+        conversation_id: str,
+        author: str,
+        author_name: str,
+        client_msg_id: str,
+        raw_text: object,
+    ) -> Message:
+        text = clean_text(raw_text, max_chars=self._settings.message_max_chars)
+        message, created = await self.repository.append_message(
+            conversation_id,
+            author=author,
+            author_name=author_name,
+            client_msg_id=client_msg_id,
+            text=text,
+            now=self._clock(),
+        )
+        if created:
+            await self._announce(message)
+        return message
+
+    async def _announce(self, message: Message) -> None:
+        await self._publish(
+            topics.conversation(message.conversation_id),
+            {"kind": "message", "seq": message.seq, "frame": message_frame(message)},
+        )
+
+    async def _publish(self, topic: str, event: dict[str, Any]) -> None:
+        await publish_hint(self._broker, topic, event)

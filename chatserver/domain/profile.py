@@ -1,0 +1,36 @@
+"""The optional facts a visitor may type about themselves: age and gender.
+
+Both start empty. An empty field means "not given", never a default value: a
+pre-filled age once corrupted a whole year of research figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chatserver.errors import InvalidInput
+
+GENDERS = frozenset({"female", "male", "neutral"})
+MAX_AGE = 120
+
+
+@dataclass(frozen=True)
+class VisitorProfile:
+    age: int | None = None
+    gender: str | None = None
+
+
+def parse_profile(data: Mapping[str, object]) -> VisitorProfile:
+    unknown = set(data) - {"age", "gender"}
+    if unknown:
+        raise InvalidInput(f"unknown field '{sorted(unknown)[0]}'", field=sorted(unknown)[0])
+    age = data.get("age")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int)):
+        raise InvalidInput("'age' must be a whole number or null", field="age")
+    if age is not None and not 0 < age <= MAX_AGE:
+        raise InvalidInput(f"'age' must be between 1 and {MAX_AGE}", field="age")
+    gender = data.get("gender")
+    if gender is not None and gender not in GENDERS:
+        raise InvalidInput(f"'gender' must be one of {sorted(GENDERS)} or null", field="gender")
+    return VisitorProfile(age=age, gender=gender if isinstance(gender, str) else None)

@@ -1,0 +1,52 @@
+"""Queue position and wait estimate.
+
+The estimate is the recent pick-up rate times the position: honest when the
+helpline is busy, and ``None`` (shown as "unknown") when there is too little
+recent data to say anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chatserver.domain.records import WaitingVisitor
+
+RECENT_WINDOW = timedelta(hours=1)
+MIN_PICKUPS = 2
+
+
+def estimate_wait_seconds(
+    position: int, recent_pickups: Sequence[datetime], now: datetime
+) -> int | None:
+    """Seconds until a visitor at ``position`` (1 = next) is likely picked up."""
+    window = sorted(t for t in recent_pickups if now - t <= RECENT_WINDOW)
+    if position < 1 or len(window) < MIN_PICKUPS:
+        return None
+    span = (window[-1] - window[0]).total_seconds()
+    interval = span / (len(window) - 1)
+    return max(0, round(interval * position))
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    position: int
+    estimated_wait_s: int | None
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The waiting line at one moment; fetched once per change, read by every waiting socket."""
+
+    waiting: Sequence[WaitingVisitor]
+    recent_pickups: Sequence[datetime]
+    taken_at: datetime
+
+    def status_of(self, conversation_id: str) -> QueueStatus | None:
+        for index, visitor in enumerate(self.waiting):
+            if visitor.conversation_id == conversation_id:
+                position = index + 1
+                wait = estimate_wait_seconds(position, self.recent_pickups, self.taken_at)
+                return QueueStatus(position, wait)
+        return None

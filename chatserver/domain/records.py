@@ -1,0 +1,93 @@
+"""Plain values passed between the store, the services and the edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from chatserver.domain.roles import Role
+
+
+class Status(StrEnum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Kind(StrEnum):
+    """A message is typed text, or an event everybody in the chat should see in order."""
+
+    TEXT = "text"
+    EVENT = "event"
+
+
+class Event(StrEnum):
+    COUNSELLOR_JOINED = "counsellor_joined"
+    TRANSFERRED = "transferred"
+    ENDED_BY_VISITOR = "ended_by_visitor"
+    ENDED_BY_COUNSELLOR = "ended_by_counsellor"
+
+
+VISITOR = "visitor"
+SYSTEM = "system"
+
+
+def staff_author(staff_id: str) -> str:
+    return f"staff:{staff_id}"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    pseudonym: str
+    status: Status
+    counsellor_id: str | None
+    last_seq: int
+    visitor_age: int | None
+    visitor_gender: str | None
+    created_at: datetime
+    queued_at: datetime
+    assigned_at: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Message:
+    conversation_id: str
+    seq: int
+    kind: Kind
+    #: ``visitor``, ``system`` or ``staff:<id>``.
+    author: str
+    #: The pseudonym or the counsellor's display name, as shown at the time.
+    author_name: str
+    client_msg_id: str | None
+    text: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    conversation_id: str
+    staff_id: str
+    author_name: str
+    client_note_id: str
+    text: str
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+
+
+@dataclass(frozen=True)
+class WaitingVisitor:
+    conversation_id: str
+    pseudonym: str
+    queued_at: datetime

@@ -1,0 +1,100 @@
+"""Typed errors, each with a stable code and a message safe to show a client.
+
+The edges (WebSocket and HTTP) map them to protocol errors; nothing below the
+edge knows about frames or status codes. The tree::
+
+    ChatError
+    ├── InvalidInput          bad frame, bad field, bad JSON          400
+    │   └── TooLarge          over a size limit                       413
+    ├── RateLimited           too many frames                         429
+    ├── Unauthenticated       unknown, expired or revoked credentials 401
+    │   └── ResumeImpossible  visitor token no longer valid           401
+    ├── Forbidden             role or ownership does not allow it     403
+    ├── NotFound              no such conversation or account         404
+    ├── Conflict              state does not allow it                 409
+    │   ├── ConversationEnded
+    │   ├── AtCapacity        counsellor holds the maximum of chats
+    │   └── QueueEmpty        nobody is waiting
+    └── Unavailable           storage down; safe to retry             503
+"""
+
+from __future__ import annotations
+
+
+class ChatError(Exception):
+    code = "internal"
+    status = 500
+    public_message = "Something went wrong."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        self.message = message or self.public_message
+        self.field = field
+        super().__init__(self.message)
+
+
+class InvalidInput(ChatError):
+    code = "invalid"
+    status = 400
+    public_message = "The request is not valid."
+
+
+class TooLarge(InvalidInput):
+    code = "too_large"
+    status = 413
+    public_message = "The request is too large."
+
+
+class RateLimited(ChatError):
+    code = "rate_limited"
+    status = 429
+    public_message = "Too many messages; slow down."
+
+
+class Unauthenticated(ChatError):
+    code = "unauthenticated"
+    status = 401
+    public_message = "Please log in again."
+
+
+class ResumeImpossible(Unauthenticated):
+    code = "resume_impossible"
+    public_message = "This chat can no longer be resumed; start a new one."
+
+
+class Forbidden(ChatError):
+    code = "forbidden"
+    status = 403
+    public_message = "You are not allowed to do that."
+
+
+class NotFound(ChatError):
+    code = "not_found"
+    status = 404
+    public_message = "Not found."
+
+
+class Conflict(ChatError):
+    code = "conflict"
+    status = 409
+    public_message = "That is not possible right now."
+
+
+class ConversationEnded(Conflict):
+    code = "conversation_ended"
+    public_message = "This chat has ended."
+
+
+class AtCapacity(Conflict):
+    code = "at_capacity"
+    public_message = "The maximum number of simultaneous chats is reached."
+
+
+class QueueEmpty(Conflict):
+    code = "queue_empty"
+    public_message = "Nobody is waiting."
+
+
+class Unavailable(ChatError):
+    code = "unavailable"
+    status = 503
+    public_message = "The service is briefly unavailable; try again."

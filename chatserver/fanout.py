@@ -1,0 +1,207 @@
+"""Per-node delivery: broker topics to local sockets, in order, without gaps or duplicates.
+
+The only code that knows a conversation can have sockets on several nodes.
+Broker events are hints; each socket's :class:`Outbound` keeps its own position
+per conversation and applies the gap rule: ``seq <= position`` is a duplicate
+and dropped, ``seq == position + 1`` is delivered, anything further ahead is
+filled from the store first. A socket that cannot keep up is told to close and
+resumes from its last sequence: nothing is lost because the store has it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chatserver.broker import Broker
+from chatserver.domain.queue import QueueSnapshot
+from chatserver.domain.topics import QUEUE as QUEUE_TOPIC
+
+logger = logging.getLogger("chatserver.fanout")
+
+Frame = dict[str, Any]
+SendFrame = Callable[[Frame], Awaitable[None]]
+FetchAfter = Callable[[str, int], Awaitable[list[Frame]]]
+
+
+class Listener(Protocol):
+    def on_event(self, topic: str, event: Frame) -> None: ...
+
+
+class Hub:
+    """Reference-counted broker subscriptions for the sockets on this node."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+        self._listeners: dict[str, set[Listener]] = {}
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        await self._broker.start(self._on_event)
+
+    async def join(self, topic: str, listener: Listener) -> None:
+        async with self._lock:
+            listeners = self._listeners.setdefault(topic, set())
+            if not listeners:
+                await self._broker.subscribe(topic)
+            listeners.add(listener)
+
+    async def leave(self, topic: str, listener: Listener) -> None:
+        async with self._lock:
+            listeners = self._listeners.get(topic)
+            if listeners is None or listener not in listeners:
+                return
+            listeners.discard(listener)
+            if not listeners:
+                del self._listeners[topic]
+                await self._broker.unsubscribe(topic)
+
+    def connection_count(self) -> int:
+        return len({listener for group in self._listeners.values() for listener in group})
+
+    async def _on_event(self, topic: str, event: Frame) -> None:
+        for listener in tuple(self._listeners.get(topic, ())):
+            listener.on_event(topic, event)
+
+
+class Overflow(Exception):
+    """A socket's outbound queue is full; it must close and resume."""
+
+
+@dataclass(frozen=True)
+class _Sequenced:
+    conversation_id: str
+    seq: int
+    frame: Frame
+
+
+@dataclass(frozen=True)
+class _CatchUp:
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class _Plain:
+    frame: Frame
+
+
+_Item = _Sequenced | _CatchUp | _Plain
+
+
+class Outbound:
+    """One socket's outbound stream; a single task writes, so order is kept."""
+
+    def __init__(self, send: SendFrame, fetch_after: FetchAfter, *, max_queue: int) -> None:
+        self._send = send
+        self._fetch_after = fetch_after
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=max_queue)
+        self._positions: dict[str, int] = {}
+
+    def follow(self, conversation_id: str, last_seq: int) -> None:
+        """Start following a conversation from ``last_seq`` and send what is missing."""
+        self._positions.setdefault(conversation_id, last_seq)
+        self._put(_CatchUp(conversation_id))
+
+    def unfollow(self, conversation_id: str) -> None:
+        self._positions.pop(conversation_id, None)
+
+    def resync(self, conversation_id: str, last_seq: int) -> None:
+        """The client says it has only ``last_seq``: send everything after it again."""
+        if conversation_id in self._positions:
+            self._positions[conversation_id] = min(self._positions[conversation_id], last_seq)
+            self._put(_CatchUp(conversation_id))
+
+    def message(self, conversation_id: str, seq: int, frame: Frame) -> None:
+        self._put(_Sequenced(conversation_id, seq, frame))
+
+    def frame(self, frame: Frame) -> None:
+        self._put(_Plain(frame))
+
+    def _put(self, item: _Item) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            raise Overflow() from None
+
+    async def run(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, _Plain):
+                await self._send(item.frame)
+            elif isinstance(item, _CatchUp):
+                await self._catch_up(item.conversation_id)
+            else:
+                await self._sequenced(item)
+
+    async def _sequenced(self, item: _Sequenced) -> None:
+        position = self._positions.get(item.conversation_id)
+        if position is None or item.seq <= position:
+            return
+        if item.seq > position + 1:
+            await self._catch_up(item.conversation_id)
+            return
+        await self._send(item.frame)
+        self._positions[item.conversation_id] = item.seq
+
+    async def _catch_up(self, conversation_id: str) -> None:
+        while (position := self._positions.get(conversation_id)) is not None:
+            frames = await self._fetch_after(conversation_id, position)
+            if not frames:
+                return
+            for frame in frames:
+                await self._send(frame)
+                self._positions[conversation_id] = int(frame["seq"])
+
+
+class QueueWatcher(Protocol):
+    def on_queue(self, snapshot: QueueSnapshot) -> None: ...
+
+
+class QueueFeed:
+    """Fetches the waiting line once per change for every watching socket on this node.
+
+    Changes that arrive while a fetch runs are coalesced into one more fetch.
+    """
+
+    def __init__(self, hub: Hub, fetch: Callable[[], Awaitable[QueueSnapshot]]) -> None:
+        self._hub = hub
+        self._fetch = fetch
+        self._watchers: set[QueueWatcher] = set()
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def watch(self, watcher: QueueWatcher) -> None:
+        self._watchers.add(watcher)
+        await self._hub.join(QUEUE_TOPIC, self)
+        self._refresh()
+
+    async def unwatch(self, watcher: QueueWatcher) -> None:
+        self._watchers.discard(watcher)
+        if not self._watchers:
+            await self._hub.leave(QUEUE_TOPIC, self)
+
+    def on_event(self, topic: str, event: Frame) -> None:
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._dirty.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._dirty.is_set():
+            self._dirty.clear()
+            try:
+                snapshot = await self._fetch()
+            except Exception:
+                logger.warning("queue refresh failed")
+                return
+            for watcher in tuple(self._watchers):
+                watcher.on_queue(snapshot)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()

@@ -1,0 +1,59 @@
+"""Everything a running node holds, built from settings and closed in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatserver.auth.accounts import Accounts
+from chatserver.auth.passwords import PasswordHasher
+from chatserver.broker import Broker, broker_from_url
+from chatserver.chat import ChatService, utc_now
+from chatserver.fanout import Hub, QueueFeed
+from chatserver.settings import Settings
+from chatserver.store.engine import create_engine
+from chatserver.store.repository import Repository
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    broker: Broker
+    repository: Repository
+    chat: ChatService
+    accounts: Accounts
+    hub: Hub
+    queue_feed: QueueFeed
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings.database_url)
+        broker = broker_from_url(settings.broker_url)
+        repository = Repository(engine)
+        hasher = PasswordHasher(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        )
+        chat = ChatService(repository, broker, settings, utc_now)
+        hub = Hub(broker)
+        return cls(
+            settings=settings,
+            engine=engine,
+            broker=broker,
+            repository=repository,
+            chat=chat,
+            accounts=Accounts(repository, broker, hasher, settings, utc_now),
+            hub=hub,
+            queue_feed=QueueFeed(hub, chat.queue_snapshot),
+        )
+
+    async def start(self) -> None:
+        await self.hub.start()
+
+    async def close(self) -> None:
+        await self.queue_feed.close()
+        await self.broker.close()
+        await self.engine.dispose()

@@ -1,0 +1,138 @@
+"""Every setting, read once from the environment.
+
+This is the only module that reads ``os.environ``; everything else receives a
+:class:`Settings`. Defaults give the embedded mode: a SQLite file and the
+in-process broker, so a fresh machine needs nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///var/chat.db"
+    broker_url: str = "memory://"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Browser origins allowed to open WebSockets; empty means "this server's own".
+    allowed_origins: tuple[str, ...] = ()
+    public_url: str = ""
+    log_level: str = "INFO"
+
+    max_chats_per_counsellor: int = 3
+    message_max_chars: int = 4000
+    note_max_chars: int = 4000
+    frame_max_bytes: int = 16 * 1024
+    #: Token bucket per WebSocket connection: sustained frames per second and burst.
+    frames_per_second: float = 5.0
+    frame_burst: int = 20
+    outbound_queue_size: int = 256
+
+    staff_idle_timeout_s: int = 30 * 60
+    staff_absolute_timeout_s: int = 12 * 60 * 60
+    visitor_resume_ttl_s: int = 24 * 60 * 60
+    http_body_max_bytes: int = 64 * 1024
+
+    #: Argon2id cost, OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1.
+    argon2_memory_kib: int = 19 * 1024
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+
+    @property
+    def origins(self) -> frozenset[str]:
+        if self.allowed_origins:
+            return frozenset(self.allowed_origins)
+        own = {f"http://{self.host}:{self.port}", f"http://localhost:{self.port}"}
+        if self.public_url:
+            own.add(self.public_url.rstrip("/"))
+        return frozenset(own)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        return cls(
+            database_url=reader.text("DATABASE_URL", cls.database_url),
+            broker_url=reader.text("BROKER_URL", cls.broker_url),
+            host=reader.text("HOST", cls.host),
+            port=reader.integer("PORT", cls.port, minimum=0),
+            allowed_origins=reader.words("ALLOWED_ORIGINS"),
+            public_url=reader.text("PUBLIC_URL", cls.public_url),
+            log_level=reader.text("LOG_LEVEL", cls.log_level).upper(),
+            max_chats_per_counsellor=reader.integer(
+                "MAX_CHATS_PER_COUNSELLOR", cls.max_chats_per_counsellor, minimum=1
+            ),
+            message_max_chars=reader.integer("MESSAGE_MAX_CHARS", cls.message_max_chars, minimum=1),
+            note_max_chars=reader.integer("NOTE_MAX_CHARS", cls.note_max_chars, minimum=1),
+            frame_max_bytes=reader.integer("FRAME_MAX_BYTES", cls.frame_max_bytes, minimum=256),
+            frames_per_second=reader.number("FRAMES_PER_SECOND", cls.frames_per_second),
+            frame_burst=reader.integer("FRAME_BURST", cls.frame_burst, minimum=1),
+            outbound_queue_size=reader.integer(
+                "OUTBOUND_QUEUE_SIZE", cls.outbound_queue_size, minimum=8
+            ),
+            staff_idle_timeout_s=reader.integer(
+                "STAFF_IDLE_TIMEOUT_S", cls.staff_idle_timeout_s, minimum=1
+            ),
+            staff_absolute_timeout_s=reader.integer(
+                "STAFF_ABSOLUTE_TIMEOUT_S", cls.staff_absolute_timeout_s, minimum=1
+            ),
+            visitor_resume_ttl_s=reader.integer(
+                "VISITOR_RESUME_TTL_S", cls.visitor_resume_ttl_s, minimum=60
+            ),
+            http_body_max_bytes=reader.integer(
+                "HTTP_BODY_MAX_BYTES", cls.http_body_max_bytes, minimum=1024
+            ),
+            argon2_memory_kib=reader.integer("ARGON2_MEMORY_KIB", cls.argon2_memory_kib, minimum=8),
+            argon2_time_cost=reader.integer("ARGON2_TIME_COST", cls.argon2_time_cost, minimum=1),
+            argon2_parallelism=reader.integer(
+                "ARGON2_PARALLELISM", cls.argon2_parallelism, minimum=1
+            ),
+        )
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def text(self, name: str, default: str) -> str:
+        return self._environ.get(name, default).strip() or default
+
+    def words(self, name: str) -> tuple[str, ...]:
+        raw = self._environ.get(name, "")
+        return tuple(word.rstrip("/") for word in raw.replace(",", " ").split())
+
+    def integer(self, name: str, default: int, *, minimum: int) -> int:
+        raw = self._environ.get(name)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float) -> float:
+        raw = self._environ.get(name)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        if value <= 0:
+            raise SettingsError(f"{name} must be positive, got {value}")
+        return value

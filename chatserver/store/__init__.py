@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy on SQLite (embedded) or PostgreSQL (many nodes), same SQL."""

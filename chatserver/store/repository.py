@@ -1,0 +1,551 @@
+"""Every read and write the chat needs, each in one transaction.
+
+Rules that must hold under concurrency are enforced here, inside the
+transaction that changes the data: the gap-free per-conversation sequence, the
+idempotent append on ``client_msg_id``, the atomic queue claim (no visitor
+taken twice) and the counsellor's chat cap. On PostgreSQL the rows involved are
+locked (``FOR UPDATE``; ``SKIP LOCKED`` for the queue); SQLite serialises
+writers with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chatserver.domain.profile import VisitorProfile
+from chatserver.domain.records import (
+    SYSTEM,
+    VISITOR,
+    Conversation,
+    Event,
+    Kind,
+    Message,
+    Note,
+    Staff,
+    Status,
+    WaitingVisitor,
+    staff_author,
+)
+from chatserver.domain.roles import CHAT_ROLES, Role
+from chatserver.errors import (
+    AtCapacity,
+    Conflict,
+    ConversationEnded,
+    Forbidden,
+    NotFound,
+    QueueEmpty,
+    Unavailable,
+)
+from chatserver.store.schema import (
+    ConversationRow,
+    MessageRow,
+    NoteRow,
+    StaffRow,
+    StaffSessionRow,
+)
+
+PSEUDONYM_ATTEMPTS = 20
+#: A session's last-seen time is written at most this often, not on every frame.
+SESSION_TOUCH_INTERVAL = timedelta(seconds=30)
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+class Repository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; a lost or refused database connection becomes :class:`Unavailable`."""
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except IntegrityError:
+            raise
+        except (DBAPIError, OSError) as exc:
+            raise Unavailable() from exc
+
+    # -- conversations ---------------------------------------------------------------------------
+
+    async def create_conversation(
+        self,
+        *,
+        token_hash: str,
+        profile: VisitorProfile,
+        draw_pseudonym: Callable[[], str],
+        now: datetime,
+    ) -> Conversation:
+        for _ in range(PSEUDONYM_ATTEMPTS):
+            row = ConversationRow(
+                id=new_id(),
+                pseudonym=draw_pseudonym(),
+                resume_token_hash=token_hash,
+                status=Status.WAITING,
+                last_seq=0,
+                visitor_age=profile.age,
+                visitor_gender=profile.gender,
+                created_at=now,
+                queued_at=now,
+            )
+            try:
+                async with self._transaction() as session:
+                    session.add(row)
+            except IntegrityError:
+                continue  # pseudonym in use by an open conversation: draw again
+            return _conversation(row)
+        raise Unavailable("No free pseudonym could be found; try again.")
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        async with self._transaction() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise NotFound("No such conversation.")
+            return _conversation(row)
+
+    async def conversation_by_token(self, token_hash: str) -> Conversation | None:
+        async with self._transaction() as session:
+            row = await session.scalar(
+                select(ConversationRow).where(ConversationRow.resume_token_hash == token_hash)
+            )
+            return None if row is None else _conversation(row)
+
+    async def set_profile(self, conversation_id: str, profile: VisitorProfile) -> None:
+        async with self._transaction() as session:
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(visitor_age=profile.age, visitor_gender=profile.gender)
+            )
+
+    async def conversations_of(self, staff_id: str) -> list[Conversation]:
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ConversationRow)
+                .where(
+                    ConversationRow.counsellor_id == staff_id,
+                    ConversationRow.status == Status.ACTIVE,
+                )
+                .order_by(ConversationRow.assigned_at)
+            )
+            return [_conversation(row) for row in rows]
+
+    # -- messages --------------------------------------------------------------------------------
+
+    async def append_message(
+        self,
+        conversation_id: str,
+        *,
+        author: str,
+        author_name: str,
+        client_msg_id: str,
+        text: str,
+        now: datetime,
+    ) -> tuple[Message, bool]:
+        """Append typed text once; a repeated ``client_msg_id`` returns the stored message.
+
+        Returns the message and whether it was new.
+        """
+        try:
+            async with self._transaction() as session:
+                existing = await _message_by_client_id(
+                    session, conversation_id, author, client_msg_id
+                )
+                if existing is not None:
+                    return existing, False
+                row = await _locked_conversation(session, conversation_id)
+                if row.status == Status.ENDED:
+                    raise ConversationEnded()
+                if author != VISITOR and (
+                    row.status != Status.ACTIVE or author != staff_author(row.counsellor_id or "")
+                ):
+                    raise Forbidden("You are not the counsellor of this chat.")
+                message = await _append(
+                    session, row, Kind.TEXT, author, author_name, client_msg_id, text, now
+                )
+                return message, True
+        except IntegrityError:
+            # The same client_msg_id raced itself; the winner is stored.
+            async with self._transaction() as session:
+                existing = await _message_by_client_id(
+                    session, conversation_id, author, client_msg_id
+                )
+            if existing is None:
+                raise
+            return existing, False
+
+    async def messages_after(
+        self, conversation_id: str, after_seq: int, limit: int = 500
+    ) -> list[Message]:
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id, MessageRow.seq > after_seq)
+                .order_by(MessageRow.seq)
+                .limit(limit)
+            )
+            return [_message(row) for row in rows]
+
+    # -- queue -----------------------------------------------------------------------------------
+
+    async def waiting(self) -> list[WaitingVisitor]:
+        async with self._transaction() as session:
+            rows = await session.execute(
+                select(ConversationRow.id, ConversationRow.pseudonym, ConversationRow.queued_at)
+                .where(ConversationRow.status == Status.WAITING)
+                .order_by(ConversationRow.queued_at, ConversationRow.id)
+            )
+            return [WaitingVisitor(id_, pseudonym, queued) for id_, pseudonym, queued in rows]
+
+    async def recent_pickups(self, since: datetime) -> list[datetime]:
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ConversationRow.assigned_at)
+                .where(ConversationRow.assigned_at >= since)
+                .order_by(ConversationRow.assigned_at.desc())
+                .limit(50)
+            )
+            return [at for at in rows if at is not None]
+
+    async def claim_next(self, staff: Staff, *, cap: int, now: datetime) -> Message:
+        """Assign the longest-waiting visitor to ``staff``; returns the "joined" event."""
+        async with self._transaction() as session:
+            await _lock_counsellor_under_cap(session, staff.id, cap)
+            row = await session.scalar(
+                select(ConversationRow)
+                .where(ConversationRow.status == Status.WAITING)
+                .order_by(ConversationRow.queued_at, ConversationRow.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if row is None:
+                raise QueueEmpty()
+            row.status = Status.ACTIVE
+            row.counsellor_id = staff.id
+            row.assigned_at = now
+            return await _append_event(session, row, Event.COUNSELLOR_JOINED, staff, now)
+
+    async def transfer(
+        self, conversation_id: str, *, by: Staff, to_staff_id: str, cap: int, now: datetime
+    ) -> Message:
+        async with self._transaction() as session:
+            target = await session.get(StaffRow, to_staff_id)
+            if target is None or not target.active or Role(target.role) not in CHAT_ROLES:
+                raise NotFound("No such active counsellor.")
+            if target.id == by.id:
+                raise Conflict("You already hold this chat.")
+            await _lock_counsellor_under_cap(session, target.id, cap)
+            row = await _locked_conversation(session, conversation_id)
+            _require_holder(row, by)
+            row.counsellor_id = target.id
+            return await _append_event(session, row, Event.TRANSFERRED, _staff(target), now)
+
+    async def end_by_visitor(self, conversation_id: str, *, now: datetime) -> Message | None:
+        """End the chat and forget the resume token; ``None`` if it had already ended."""
+        async with self._transaction() as session:
+            row = await _locked_conversation(session, conversation_id)
+            row.resume_token_hash = None
+            if row.status == Status.ENDED:
+                return None
+            _close(row, now)
+            return await _append(
+                session,
+                row,
+                Kind.EVENT,
+                SYSTEM,
+                row.pseudonym,
+                None,
+                Event.ENDED_BY_VISITOR,
+                now,
+            )
+
+    async def end_by_staff(self, conversation_id: str, *, by: Staff, now: datetime) -> Message:
+        async with self._transaction() as session:
+            row = await _locked_conversation(session, conversation_id)
+            _require_holder(row, by)
+            _close(row, now)
+            return await _append_event(session, row, Event.ENDED_BY_COUNSELLOR, by, now)
+
+    # -- notes -----------------------------------------------------------------------------------
+
+    async def add_note(
+        self, conversation_id: str, *, by: Staff, client_note_id: str, text: str, now: datetime
+    ) -> tuple[Note, bool]:
+        async with self._transaction() as session:
+            existing = await session.scalar(
+                select(NoteRow).where(
+                    NoteRow.conversation_id == conversation_id,
+                    NoteRow.staff_id == by.id,
+                    NoteRow.client_note_id == client_note_id,
+                )
+            )
+            if existing is not None:
+                return _note(existing, by.display_name), False
+            row = await _locked_conversation(session, conversation_id)
+            if row.counsellor_id != by.id:
+                raise Forbidden("You are not the counsellor of this chat.")
+            note = NoteRow(
+                conversation_id=conversation_id,
+                staff_id=by.id,
+                client_note_id=client_note_id,
+                body=text,
+                created_at=now,
+            )
+            session.add(note)
+            await session.flush()
+            return _note(note, by.display_name), True
+
+    async def notes(self, conversation_id: str) -> list[Note]:
+        async with self._transaction() as session:
+            rows = await session.execute(
+                select(NoteRow, StaffRow.display_name)
+                .join(StaffRow, StaffRow.id == NoteRow.staff_id)
+                .where(NoteRow.conversation_id == conversation_id)
+                .order_by(NoteRow.id)
+            )
+            return [_note(row, name) for row, name in rows]
+
+    # -- staff and sessions ----------------------------------------------------------------------
+
+    async def create_staff(
+        self, *, username: str, display_name: str, role: Role, password_hash: str, now: datetime
+    ) -> Staff:
+        row = StaffRow(
+            id=new_id(),
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            active=True,
+            created_at=now,
+        )
+        try:
+            async with self._transaction() as session:
+                session.add(row)
+        except IntegrityError:
+            raise Conflict("That username is taken.", field="username") from None
+        return _staff(row)
+
+    async def staff_credentials(self, username: str) -> tuple[Staff, str] | None:
+        async with self._transaction() as session:
+            row = await session.scalar(select(StaffRow).where(StaffRow.username == username))
+            return None if row is None else (_staff(row), row.password_hash)
+
+    async def set_password_hash(self, staff_id: str, password_hash: str) -> None:
+        async with self._transaction() as session:
+            await session.execute(
+                update(StaffRow).where(StaffRow.id == staff_id).values(password_hash=password_hash)
+            )
+
+    async def list_staff(self) -> list[Staff]:
+        async with self._transaction() as session:
+            rows = await session.scalars(select(StaffRow).order_by(StaffRow.username))
+            return [_staff(row) for row in rows]
+
+    async def set_staff_active(self, staff_id: str, active: bool) -> Staff:
+        async with self._transaction() as session:
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFound("No such account.")
+            row.active = active
+            if not active:
+                await session.execute(
+                    delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id)
+                )
+            return _staff(row)
+
+    async def create_session(
+        self, staff_id: str, *, token_hash: str, now: datetime, lifetime: timedelta
+    ) -> None:
+        async with self._transaction() as session:
+            session.add(
+                StaffSessionRow(
+                    token_hash=token_hash,
+                    staff_id=staff_id,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + lifetime,
+                )
+            )
+
+    async def session_staff(
+        self, token_hash: str, *, now: datetime, idle_timeout: timedelta
+    ) -> Staff | None:
+        """The active staff member behind a live session; touches it, ends it if it ran out."""
+        async with self._transaction() as session:
+            found = (
+                await session.execute(
+                    select(StaffSessionRow, StaffRow)
+                    .join(StaffRow, StaffRow.id == StaffSessionRow.staff_id)
+                    .where(StaffSessionRow.token_hash == token_hash)
+                )
+            ).first()
+            if found is None:
+                return None
+            row, staff = found
+            if now >= row.expires_at or now - row.last_seen_at >= idle_timeout or not staff.active:
+                await session.delete(row)
+                return None
+            if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+                row.last_seen_at = now
+            return _staff(staff)
+
+    async def delete_session(self, token_hash: str) -> None:
+        async with self._transaction() as session:
+            await session.execute(
+                delete(StaffSessionRow).where(StaffSessionRow.token_hash == token_hash)
+            )
+
+    async def count_staff(self) -> int:
+        async with self._transaction() as session:
+            return await session.scalar(select(func.count()).select_from(StaffRow)) or 0
+
+
+# -- helpers that run inside a transaction ---------------------------------------------------------
+
+
+async def _locked_conversation(session: AsyncSession, conversation_id: str) -> ConversationRow:
+    row = await session.scalar(
+        select(ConversationRow).where(ConversationRow.id == conversation_id).with_for_update()
+    )
+    if row is None:
+        raise NotFound("No such conversation.")
+    return row
+
+
+async def _lock_counsellor_under_cap(session: AsyncSession, staff_id: str, cap: int) -> None:
+    # Locking the staff row serialises two claims by the same counsellor on PostgreSQL.
+    await session.execute(select(StaffRow.id).where(StaffRow.id == staff_id).with_for_update())
+    holding = await session.scalar(
+        select(func.count())
+        .select_from(ConversationRow)
+        .where(
+            ConversationRow.counsellor_id == staff_id,
+            ConversationRow.status == Status.ACTIVE,
+        )
+    )
+    if (holding or 0) >= cap:
+        raise AtCapacity()
+
+
+def _require_holder(row: ConversationRow, staff: Staff) -> None:
+    if row.status == Status.ENDED:
+        raise ConversationEnded()
+    if row.status != Status.ACTIVE or row.counsellor_id != staff.id:
+        raise Forbidden("You are not the counsellor of this chat.")
+
+
+def _close(row: ConversationRow, now: datetime) -> None:
+    row.status = Status.ENDED
+    row.ended_at = now
+
+
+async def _message_by_client_id(
+    session: AsyncSession, conversation_id: str, author: str, client_msg_id: str
+) -> Message | None:
+    row = await session.scalar(
+        select(MessageRow).where(
+            MessageRow.conversation_id == conversation_id,
+            MessageRow.author == author,
+            MessageRow.client_msg_id == client_msg_id,
+        )
+    )
+    return None if row is None else _message(row)
+
+
+async def _append_event(
+    session: AsyncSession, row: ConversationRow, event: Event, staff: Staff, now: datetime
+) -> Message:
+    return await _append(
+        session, row, Kind.EVENT, staff_author(staff.id), staff.display_name, None, event, now
+    )
+
+
+async def _append(
+    session: AsyncSession,
+    conversation: ConversationRow,
+    kind: Kind,
+    author: str,
+    author_name: str,
+    client_msg_id: str | None,
+    text: str,
+    now: datetime,
+) -> Message:
+    """Take the next sequence number and insert, in the caller's transaction."""
+    conversation.last_seq += 1
+    row = MessageRow(
+        conversation_id=conversation.id,
+        seq=conversation.last_seq,
+        kind=kind,
+        author=author,
+        author_name=author_name,
+        client_msg_id=client_msg_id,
+        body=text,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _message(row)
+
+
+# -- row to record ---------------------------------------------------------------------------------
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id,
+        pseudonym=row.pseudonym,
+        status=Status(row.status),
+        counsellor_id=row.counsellor_id,
+        last_seq=row.last_seq,
+        visitor_age=row.visitor_age,
+        visitor_gender=row.visitor_gender,
+        created_at=row.created_at,
+        queued_at=row.queued_at,
+        assigned_at=row.assigned_at,
+        ended_at=row.ended_at,
+    )
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(
+        conversation_id=row.conversation_id,
+        seq=row.seq,
+        kind=Kind(row.kind),
+        author=row.author,
+        author_name=row.author_name,
+        client_msg_id=row.client_msg_id,
+        text=row.body,
+        sent_at=row.created_at,
+    )
+
+
+def _note(row: NoteRow, author_name: str) -> Note:
+    return Note(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        staff_id=row.staff_id,
+        author_name=author_name,
+        client_note_id=row.client_note_id,
+        text=row.body,
+        written_at=row.created_at,
+    )
+
+
+def _staff(row: StaffRow) -> Staff:
+    return Staff(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        active=row.active,
+    )

@@ -1,0 +1,1 @@
+"""The Starlette edge: parse, call a use case, map typed errors to protocol errors."""

@@ -1,0 +1,62 @@
+"""What every HTTP endpoint shares: bounded JSON bodies, bearer tokens, typed errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from chatserver.domain.records import Staff
+from chatserver.errors import ChatError, InvalidInput, TooLarge, Unauthenticated
+from chatserver.runtime import Runtime
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, refusing oversized or malformed bodies."""
+    limit = runtime_of(request).settings.http_body_max_bytes
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise TooLarge(f"request body is larger than {limit} bytes")
+    if not body:
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput("body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("body must be a JSON object")
+    return data
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    return token.strip()
+
+
+async def current_staff(request: Request) -> Staff:
+    return await runtime_of(request).accounts.authenticate(bearer_token(request))
+
+
+def ok(data: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def chat_error_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ChatError)
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.field is not None:
+        error["field"] = exc.field
+    return JSONResponse(
+        {"error": error}, status_code=exc.status, headers={"Cache-Control": "no-store"}
+    )

@@ -1,0 +1,105 @@
+"""Staff HTTP endpoints: log in and out, accounts, a conversation's transcript and notes."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chatserver.errors import Forbidden
+from chatserver.protocol.server import (
+    conversation_summary,
+    message_frame,
+    note_frame,
+    staff_summary,
+)
+from chatserver.transport.http import bearer_token, current_staff, ok, read_json, runtime_of
+
+
+async def login(request: Request) -> Response:
+    body = await read_json(request)
+    runtime = runtime_of(request)
+    staff, token = await runtime.accounts.login(body.get("username"), body.get("password"))
+    return ok(
+        {
+            "token": token,
+            "staff": staff_summary(staff),
+            "idle_timeout_s": runtime.settings.staff_idle_timeout_s,
+            "absolute_timeout_s": runtime.settings.staff_absolute_timeout_s,
+        }
+    )
+
+
+async def logout(request: Request) -> Response:
+    staff = await current_staff(request)
+    await runtime_of(request).accounts.logout(staff, bearer_token(request))
+    return Response(status_code=204)
+
+
+async def me(request: Request) -> Response:
+    return ok({"staff": staff_summary(await current_staff(request))})
+
+
+async def list_accounts(request: Request) -> Response:
+    staff = await current_staff(request)
+    accounts = await runtime_of(request).accounts.list(by=staff)
+    return ok({"accounts": [staff_summary(account) for account in accounts]})
+
+
+async def create_account(request: Request) -> Response:
+    staff = await current_staff(request)
+    body = await read_json(request)
+    created = await runtime_of(request).accounts.create(
+        username=body.get("username"),
+        display_name=body.get("display_name"),
+        role=body.get("role"),
+        password=body.get("password"),
+        by=staff,
+    )
+    return ok({"staff": staff_summary(created)}, status=201)
+
+
+async def deactivate_account(request: Request) -> Response:
+    return await _set_active(request, active=False)
+
+
+async def activate_account(request: Request) -> Response:
+    return await _set_active(request, active=True)
+
+
+async def _set_active(request: Request, *, active: bool) -> Response:
+    staff = await current_staff(request)
+    changed = await runtime_of(request).accounts.set_active(
+        request.path_params["staff_id"], active, by=staff
+    )
+    return ok({"staff": staff_summary(changed)})
+
+
+async def conversation_detail(request: Request) -> Response:
+    """Transcript and notes, for the counsellor who holds the chat."""
+    staff = await current_staff(request)
+    repository = runtime_of(request).repository
+    conversation = await repository.conversation(request.path_params["conversation_id"])
+    if conversation.counsellor_id != staff.id:
+        raise Forbidden("You are not the counsellor of this chat.")
+    messages = await repository.messages_after(conversation.id, 0, limit=10_000)
+    notes = await repository.notes(conversation.id)
+    return ok(
+        {
+            "conversation": conversation_summary(conversation),
+            "messages": [message_frame(message) for message in messages],
+            "notes": [note_frame(note) for note in notes],
+        }
+    )
+
+
+routes = [
+    Route("/api/staff/login", login, methods=["POST"]),
+    Route("/api/staff/logout", logout, methods=["POST"]),
+    Route("/api/staff/me", me, methods=["GET"]),
+    Route("/api/staff/accounts", list_accounts, methods=["GET"]),
+    Route("/api/staff/accounts", create_account, methods=["POST"]),
+    Route("/api/staff/accounts/{staff_id}/deactivate", deactivate_account, methods=["POST"]),
+    Route("/api/staff/accounts/{staff_id}/activate", activate_account, methods=["POST"]),
+    Route("/api/staff/conversations/{conversation_id}", conversation_detail, methods=["GET"]),
+]

@@ -1,0 +1,39 @@
+"""Visitor HTTP endpoints: start a chat, and leave it at once (quick exit)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chatserver.domain.profile import parse_profile
+from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
+
+
+async def start_chat(request: Request) -> Response:
+    """No account and nothing about the device: only what the visitor chose to type."""
+    profile = parse_profile(await read_json(request))
+    conversation, token = await runtime_of(request).chat.start_visitor(profile)
+    return ok(
+        {
+            "conversation_id": conversation.id,
+            "pseudonym": conversation.pseudonym,
+            "resume_token": token,
+            "websocket_path": "/ws/visitor",
+        },
+        status=201,
+    )
+
+
+async def quick_exit(request: Request) -> Response:
+    """End the chat and revoke the resume token; the browser side forgets the rest."""
+    runtime = runtime_of(request)
+    conversation = await runtime.chat.resume_visitor(bearer_token(request))
+    await runtime.chat.end_by_visitor(conversation.id)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+routes = [
+    Route("/api/visitor/chats", start_chat, methods=["POST"]),
+    Route("/api/visitor/exit", quick_exit, methods=["POST"]),
+]

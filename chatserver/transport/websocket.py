@@ -1,0 +1,412 @@
+"""WebSocket endpoints for visitors and staff.
+
+A connection: check Origin, accept, wait (bounded) for ``hello``, authenticate,
+follow the conversations it may see from the client's last sequence, then
+read frames until the client leaves. Every outgoing frame goes through one
+:class:`~chatserver.fanout.Outbound`, so replies and fan-out never interleave
+and order is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from chatserver.auth.tokens import token_digest
+from chatserver.domain import topics
+from chatserver.domain.profile import parse_profile
+from chatserver.domain.queue import QueueSnapshot
+from chatserver.domain.ratelimit import TokenBucket
+from chatserver.domain.records import Conversation, Staff, Status
+from chatserver.errors import ChatError, InvalidInput, RateLimited, Unauthenticated
+from chatserver.fanout import Outbound, Overflow
+from chatserver.protocol import frames as f
+from chatserver.protocol import server as s
+from chatserver.runtime import Runtime
+
+logger = logging.getLogger("chatserver.ws")
+
+HELLO_TIMEOUT_S = 10.0
+#: Re-check a staff session this often while its socket is open.
+SESSION_RECHECK_S = 30.0
+#: A client that keeps sending past its rate limit this many times is disconnected.
+MAX_RATE_VIOLATIONS = 50
+
+
+class Close:
+    """Close codes (4000-4999 are ours; see docs/protocol.md)."""
+
+    BAD_HELLO = 4400
+    UNAUTHENTICATED = 4401
+    HELLO_TIMEOUT = 4408
+    POLICY = 1008
+    SERVER_ERROR = 1011
+    TRY_AGAIN = 1013
+
+
+class _Closing(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+class Connection:
+    """What visitor and staff sockets share; subclasses handle their own frames."""
+
+    decode = staticmethod(f.decode_visitor_frame)
+
+    def __init__(self, websocket: WebSocket, runtime: Runtime) -> None:
+        self.websocket = websocket
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.outbound = Outbound(
+            self._send, self._fetch_after, max_queue=self.settings.outbound_queue_size
+        )
+        self._bucket = TokenBucket(
+            self.settings.frames_per_second, self.settings.frame_burst, time.monotonic()
+        )
+        self._rate_violations = 0
+        self._topics: set[str] = set()
+        self._following: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        origin = self.websocket.headers.get("origin", "").rstrip("/")
+        if origin not in self.settings.origins:
+            await self.websocket.close(code=Close.POLICY)  # before accept: HTTP 403
+            return
+        await self.websocket.accept()
+        writer = asyncio.create_task(self.outbound.run())
+        try:
+            await self._handshake()
+            reader = asyncio.create_task(self._read_frames())
+            waiters: set[asyncio.Future[Any]] = {reader, writer, self._closing}
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            reader.cancel()
+            code = self._close_code(done, writer)
+            if code is not None:
+                await self._close(code)
+        except _Closing as closing:
+            await self._close(closing.code)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            writer.cancel()
+            for task in self._tasks:
+                task.cancel()
+            await self._detach()
+
+    def _close_code(self, done: set[asyncio.Future[Any]], writer: asyncio.Task[None]) -> int | None:
+        if self._closing in done:
+            return self._closing.result()
+        if writer in done and not writer.cancelled() and writer.exception() is not None:
+            error = writer.exception()
+            if not isinstance(error, WebSocketDisconnect | RuntimeError):
+                logger.warning("outbound stream failed", extra={"error": type(error).__name__})
+                return Close.TRY_AGAIN
+        return None
+
+    def close_soon(self, code: int) -> None:
+        if not self._closing.done():
+            self._closing.set_result(code)
+
+    async def _close(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=code)
+
+    async def _handshake(self) -> None:
+        try:
+            raw = await asyncio.wait_for(self._receive_raw(), HELLO_TIMEOUT_S)
+        except TimeoutError:
+            raise _Closing(Close.HELLO_TIMEOUT) from None
+        if raw is None:
+            raise WebSocketDisconnect()
+        try:
+            hello = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
+            if not isinstance(hello, f.Hello):
+                raise InvalidInput("the first frame must be 'hello'", field="type")
+            await self.on_hello(hello)
+        except ChatError as error:
+            await self._send(s.error_frame(error, f.read_ref(raw)))
+            code = Close.UNAUTHENTICATED if isinstance(error, Unauthenticated) else Close.BAD_HELLO
+            raise _Closing(code) from None
+
+    async def _read_frames(self) -> None:
+        while (raw := await self._receive_raw()) is not None:
+            try:
+                self._check_rate()
+                frame = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
+                if isinstance(frame, f.Hello):
+                    raise InvalidInput("already said hello", field="type")
+                await self.on_frame(frame)
+            except ChatError as error:
+                self.reply(s.error_frame(error, f.read_ref(raw)))
+            except Overflow:
+                self.close_soon(Close.TRY_AGAIN)
+
+    async def _receive_raw(self) -> str | bytes | None:
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        text: str | None = message.get("text")
+        return text if text is not None else bytes(message.get("bytes") or b"")
+
+    def _check_rate(self) -> None:
+        if self._bucket.take(time.monotonic()):
+            return
+        self._rate_violations += 1
+        if self._rate_violations > MAX_RATE_VIOLATIONS:
+            self.close_soon(Close.POLICY)
+        raise RateLimited()
+
+    # -- outbound ---------------------------------------------------------------------------------
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.websocket.send_text(f.encode(frame))
+
+    async def _fetch_after(self, conversation_id: str, after: int) -> list[dict[str, Any]]:
+        messages = await self.runtime.repository.messages_after(conversation_id, after)
+        return [s.message_frame(message) for message in messages]
+
+    def reply(self, frame: dict[str, Any]) -> None:
+        try:
+            self.outbound.frame(frame)
+        except Overflow:
+            self.close_soon(Close.TRY_AGAIN)
+
+    def on_event(self, topic: str, event: dict[str, Any]) -> None:
+        """A broker event for a topic this socket follows."""
+        try:
+            if event.get("kind") == "message":
+                frame = event["frame"]
+                self.outbound.message(frame["conversation_id"], int(event["seq"]), frame)
+            elif event.get("kind") == "frame":
+                self.outbound.frame(event["frame"])
+            else:
+                self.on_control(event)
+        except Overflow:
+            self.close_soon(Close.TRY_AGAIN)
+
+    def on_control(self, event: dict[str, Any]) -> None:
+        """Events other than messages and plain frames; staff sockets have some."""
+
+    async def follow(
+        self,
+        conversation_id: str,
+        last_seq: int,
+        topic_names: tuple[str, ...],
+        announce: dict[str, Any] | None = None,
+    ) -> None:
+        """Subscribe, then fetch what is missing: nothing published in between is lost.
+
+        ``announce`` is sent first, once, however many paths ask to follow.
+        """
+        if conversation_id in self._following:
+            return
+        self._following.add(conversation_id)
+        if announce is not None:
+            self.reply(announce)
+        for topic in topic_names:
+            self._topics.add(topic)
+            await self.runtime.hub.join(topic, self)
+        self.outbound.follow(conversation_id, last_seq)
+
+    async def unfollow(self, conversation_id: str, topic_names: tuple[str, ...]) -> None:
+        self._following.discard(conversation_id)
+        for topic in topic_names:
+            self._topics.discard(topic)
+            await self.runtime.hub.leave(topic, self)
+        self.outbound.unfollow(conversation_id)
+
+    async def _detach(self) -> None:
+        for topic in tuple(self._topics):
+            await self.runtime.hub.leave(topic, self)
+        await self.runtime.queue_feed.unwatch(self)
+
+    def spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- to be provided by subclasses -------------------------------------------------------------
+
+    async def on_hello(self, hello: f.Hello) -> None:
+        raise NotImplementedError
+
+    async def on_frame(self, frame: f.ClientFrame) -> None:
+        raise NotImplementedError
+
+    def on_queue(self, snapshot: QueueSnapshot) -> None:
+        raise NotImplementedError
+
+
+class VisitorConnection(Connection):
+    conversation: Conversation
+
+    async def on_hello(self, hello: f.Hello) -> None:
+        self.conversation = await self.runtime.chat.resume_visitor(hello.token)
+        self.reply(s.visitor_welcome(self.conversation, hello.ref))
+        await self.follow(
+            self.conversation.id,
+            min(hello.positions.get("", 0), self.conversation.last_seq),
+            (topics.conversation(self.conversation.id),),
+        )
+        if self.conversation.status is Status.WAITING:
+            await self.runtime.queue_feed.watch(self)
+
+    def on_queue(self, snapshot: QueueSnapshot) -> None:
+        status = snapshot.status_of(self.conversation.id)
+        if status is None:
+            self.spawn(self.runtime.queue_feed.unwatch(self))
+            return
+        self.reply(
+            s.queue_position_frame(self.conversation.id, status.position, status.estimated_wait_s)
+        )
+
+    async def on_frame(self, frame: f.ClientFrame) -> None:
+        chat = self.runtime.chat
+        conversation_id = self.conversation.id
+        match frame:
+            case f.Send():
+                message = await chat.visitor_send(
+                    self.conversation, frame.client_msg_id, frame.text
+                )
+                self.reply(s.ack_frame(message, frame.ref))
+            case f.Typing():
+                await chat.visitor_typing(conversation_id, frame.active)
+            case f.Profile():
+                profile = parse_profile({"age": frame.age, "gender": frame.gender})
+                await chat.set_profile(conversation_id, profile)
+                self.reply({"type": "profile_saved", "ref": frame.ref})
+            case f.Sync():
+                self.outbound.resync(conversation_id, frame.last_seq)
+            case f.End():
+                await chat.end_by_visitor(conversation_id)
+                self.reply({"type": "ended", "conversation_id": conversation_id, "ref": frame.ref})
+            case f.Ping():
+                self.reply(s.pong_frame(frame.ref))
+
+
+class StaffConnection(Connection):
+    decode = staticmethod(f.decode_staff_frame)
+    staff: Staff
+    _token: str
+    _checked_at: float
+
+    async def on_hello(self, hello: f.Hello) -> None:
+        self.staff = await self.runtime.accounts.authenticate(hello.token)
+        self._token = hello.token
+        self._checked_at = time.monotonic()
+        conversations = await self.runtime.repository.conversations_of(self.staff.id)
+        self.reply(s.staff_welcome(self.staff, conversations, hello.ref))
+        await self.runtime.hub.join(topics.staff(self.staff.id), self)
+        self._topics.add(topics.staff(self.staff.id))
+        for conversation in conversations:
+            await self.follow(
+                conversation.id,
+                hello.positions.get(conversation.id, 0),
+                _staff_topics(conversation.id),
+            )
+        await self.runtime.queue_feed.watch(self)
+
+    def on_queue(self, snapshot: QueueSnapshot) -> None:
+        self.reply(s.staff_queue_frame(snapshot.waiting))
+
+    def on_control(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "revoked":
+            session = event.get("session")
+            if session is None or session == token_digest(self._token):
+                self.close_soon(Close.UNAUTHENTICATED)
+        elif kind == "assigned":
+            self.spawn(self._assigned(str(event["conversation_id"])))
+        elif kind == "unassigned":
+            self.spawn(self._unassigned(str(event["conversation_id"])))
+
+    async def _assigned(self, conversation_id: str) -> None:
+        conversation = await self.runtime.repository.conversation(conversation_id)
+        if conversation.counsellor_id == self.staff.id:  # else it moved on again already
+            await self._take(conversation)
+
+    async def _take(self, conversation: Conversation) -> None:
+        await self.follow(
+            conversation.id,
+            0,
+            _staff_topics(conversation.id),
+            announce=s.assigned_frame(conversation),
+        )
+
+    async def _unassigned(self, conversation_id: str) -> None:
+        await self.unfollow(conversation_id, _staff_topics(conversation_id))
+        self.reply(s.unassigned_frame(conversation_id))
+
+    async def _recheck_session(self) -> None:
+        if time.monotonic() - self._checked_at < SESSION_RECHECK_S:
+            return
+        try:
+            self.staff = await self.runtime.accounts.authenticate(self._token)
+        except Unauthenticated:
+            self.close_soon(Close.UNAUTHENTICATED)
+            raise
+        self._checked_at = time.monotonic()
+
+    async def on_frame(self, frame: f.ClientFrame) -> None:
+        if not isinstance(frame, f.Ping):
+            await self._recheck_session()
+        chat = self.runtime.chat
+        match frame:
+            case f.Send():
+                message = await chat.staff_send(
+                    self.staff, frame.conversation_id, frame.client_msg_id, frame.text
+                )
+                self.reply(s.ack_frame(message, frame.ref))
+            case f.Typing():
+                await chat.staff_typing(self.staff, frame.conversation_id, frame.active)
+            case f.Note():
+                note = await chat.add_note(
+                    self.staff, frame.conversation_id, frame.client_note_id, frame.text
+                )
+                self.reply({"type": "note_saved", "note_id": note.id, "ref": frame.ref})
+            case f.Accept():
+                conversation = await chat.accept_next(self.staff)
+                self.reply(
+                    {"type": "accepted", "conversation_id": conversation.id, "ref": frame.ref}
+                )
+                await self._take(conversation)
+            case f.Transfer():
+                await chat.transfer(self.staff, frame.conversation_id, frame.to_staff_id)
+                self.reply(
+                    {
+                        "type": "transferred",
+                        "conversation_id": frame.conversation_id,
+                        "ref": frame.ref,
+                    }
+                )
+            case f.End():
+                await chat.end_by_staff(self.staff, frame.conversation_id)
+                self.reply(
+                    {"type": "ended", "conversation_id": frame.conversation_id, "ref": frame.ref}
+                )
+            case f.Sync():
+                self.outbound.resync(frame.conversation_id, frame.last_seq)
+            case f.Ping():
+                self.reply(s.pong_frame(frame.ref))
+
+
+def _staff_topics(conversation_id: str) -> tuple[str, ...]:
+    return (topics.conversation(conversation_id), topics.staff_only(conversation_id))
+
+
+async def visitor_endpoint(websocket: WebSocket) -> None:
+    await VisitorConnection(websocket, websocket.app.state.runtime).serve()
+
+
+async def staff_endpoint(websocket: WebSocket) -> None:
+    await StaffConnection(websocket, websocket.app.state.runtime).serve()

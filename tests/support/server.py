@@ -1,0 +1,111 @@
+"""Start the real server (``python -m chatserver run``) on a free port, as a user would."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^']+)'")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    port: int
+    data_dir: Path
+    env: dict[str, str]
+    process: subprocess.Popen[str] | None = None
+    demo_passwords: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return self.base_url
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.data_dir / "server.out"
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def start(self) -> Server:
+        env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        with self.log_path.open("a") as log, self.stdout_path.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "chatserver", "run", "--demo"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=log,
+                text=True,
+            )
+        self._wait_until_ready()
+        for role, username, password in DEMO_LINE.findall(self.stdout_path.read_text()):
+            self.demo_passwords[role] = (username, password)
+        return self
+
+    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.logs()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not become ready:\n{self.logs()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """Die without any chance to clean up, as a crashed node would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+
+def sqlite_server(tmp_path: Path, **env: str) -> Server:
+    data_dir = tmp_path / "server"
+    data_dir.mkdir(exist_ok=True)
+    database = f"sqlite+aiosqlite:///{data_dir / 'chat.db'}"
+    return Server(
+        port=free_port(),
+        data_dir=data_dir,
+        env={"DATABASE_URL": database, "BROKER_URL": "memory://", **env},
+    )

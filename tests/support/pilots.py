@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.support.server import Server
 
@@ -66,11 +68,9 @@ class Socket:
     async def close_code(self, timeout: float = RECEIVE_TIMEOUT) -> int | None:
         """Wait until the server closes the socket; its close code."""
         async with asyncio.timeout(timeout):
-            try:
+            with contextlib.suppress(ConnectionClosed):
                 while True:
                     self.pending.append(json.loads(await self.connection.recv()))
-            except Exception:
-                pass
         return self.connection.close_code
 
     async def close(self) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chatserver.auth.tokens import new_token, token_digest
 from chatserver.broker import Broker, publish_hint
 from chatserver.domain import topics
 from chatserver.domain.profile import VisitorProfile
@@ -29,6 +28,7 @@ from chatserver.domain.records import (
 )
 from chatserver.domain.roles import require_chat_role
 from chatserver.domain.text import clean_text
+from chatserver.domain.tokens import new_token, token_digest
 from chatserver.errors import ResumeImpossible
 from chatserver.protocol.server import message_frame, note_frame, typing_frame
 from chatserver.settings import Settings

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from chatserver.auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordHasher
-from chatserver.auth.tokens import new_token, token_digest
 from chatserver.broker import Broker, publish_hint
 from chatserver.domain import topics
 from chatserver.domain.records import Staff
 from chatserver.domain.roles import Role, require_supervisor
+from chatserver.domain.tokens import new_token, token_digest
 from chatserver.errors import InvalidInput, Unauthenticated
 from chatserver.settings import Settings
 from chatserver.store.repository import Repository

@@ -17,12 +17,12 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chatserver.auth.tokens import token_digest
 from chatserver.domain import topics
 from chatserver.domain.profile import parse_profile
 from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.ratelimit import TokenBucket
 from chatserver.domain.records import Conversation, Staff, Status
+from chatserver.domain.tokens import token_digest
 from chatserver.errors import ChatError, InvalidInput, RateLimited, Unauthenticated
 from chatserver.fanout import Outbound, Overflow
 from chatserver.protocol import frames as f

@@ -109,3 +109,13 @@ def sqlite_server(tmp_path: Path, **env: str) -> Server:
         data_dir=data_dir,
         env={"DATABASE_URL": database, "BROKER_URL": "memory://", **env},
     )
+
+
+def postgres_server(tmp_path: Path, database_url: str, **env: str) -> Server:
+    data_dir = tmp_path / f"server-{free_port()}"
+    data_dir.mkdir()
+    return Server(
+        port=free_port(),
+        data_dir=data_dir,
+        env={"DATABASE_URL": database_url, "BROKER_URL": "memory://", **env},
+    )

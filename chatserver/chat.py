@@ -30,7 +30,12 @@ from chatserver.domain.roles import require_chat_role
 from chatserver.domain.text import clean_text
 from chatserver.domain.tokens import new_token, token_digest
 from chatserver.errors import ResumeImpossible
-from chatserver.protocol.server import message_frame, note_frame, typing_frame
+from chatserver.protocol.server import (
+    conversation_summary,
+    message_frame,
+    note_frame,
+    typing_frame,
+)
 from chatserver.settings import Settings
 from chatserver.store.repository import Repository
 
@@ -112,10 +117,9 @@ class ChatService:
         )
         await self._announce(joined)
         await self._publish(topics.QUEUE, {"kind": "queue"})
-        await self._publish(
-            topics.staff(staff.id), {"kind": "assigned", "conversation_id": joined.conversation_id}
-        )
-        return await self.repository.conversation(joined.conversation_id)
+        conversation = await self.repository.conversation(joined.conversation_id)
+        await self._assign(staff.id, conversation)
+        return conversation
 
     async def staff_send(
         self, staff: Staff, conversation_id: str, client_msg_id: str, raw_text: object
@@ -146,9 +150,7 @@ class ChatService:
         await self._publish(
             topics.staff(staff.id), {"kind": "unassigned", "conversation_id": conversation_id}
         )
-        await self._publish(
-            topics.staff(to_staff_id), {"kind": "assigned", "conversation_id": conversation_id}
-        )
+        await self._assign(to_staff_id, await self.repository.conversation(conversation_id))
 
     async def end_by_staff(self, staff: Staff, conversation_id: str) -> None:
         message = await self.repository.end_by_staff(conversation_id, by=staff, now=self._clock())
@@ -194,6 +196,13 @@ class ChatService:
         if created:
             await self._announce(message)
         return message
+
+    async def _assign(self, staff_id: str, conversation: Conversation) -> None:
+        """Tell every socket of ``staff_id`` to follow: the summary spares them a read."""
+        await self._publish(
+            topics.staff(staff_id),
+            {"kind": "assigned", "conversation": conversation_summary(conversation)},
+        )
 
     async def _announce(self, message: Message) -> None:
         await self._publish(

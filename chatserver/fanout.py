@@ -11,6 +11,7 @@ resumes from its last sequence: nothing is lost because the store has it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,8 +20,12 @@ from typing import Any, Protocol
 from chatserver.broker import Broker
 from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.topics import QUEUE as QUEUE_TOPIC
+from chatserver.errors import Unavailable
 
 logger = logging.getLogger("chatserver.fanout")
+
+#: Seconds before a catch-up that found the store unavailable is tried again.
+CATCH_UP_RETRY_S = 1.0
 
 Frame = dict[str, Any]
 SendFrame = Callable[[Frame], Awaitable[None]]
@@ -29,6 +34,9 @@ FetchAfter = Callable[[str, int], Awaitable[list[Frame]]]
 
 class Listener(Protocol):
     def on_event(self, topic: str, event: Frame) -> None: ...
+
+    def on_gap(self) -> None:
+        """Events may have been missed: re-check everything followed against the store."""
 
 
 class Hub:
@@ -40,7 +48,7 @@ class Hub:
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        await self._broker.start(self._on_event)
+        await self._broker.start(self._on_event, self._on_gap)
 
     async def join(self, topic: str, listener: Listener) -> None:
         async with self._lock:
@@ -65,6 +73,10 @@ class Hub:
     async def _on_event(self, topic: str, event: Frame) -> None:
         for listener in tuple(self._listeners.get(topic, ())):
             listener.on_event(topic, event)
+
+    async def _on_gap(self) -> None:
+        for listener in {listener for group in self._listeners.values() for listener in group}:
+            listener.on_gap()
 
 
 class Overflow(Exception):
@@ -108,6 +120,11 @@ class Outbound:
     def unfollow(self, conversation_id: str) -> None:
         self._positions.pop(conversation_id, None)
 
+    def recheck(self) -> None:
+        """Fetch anything newer than each position: covers a hint that never came."""
+        for conversation_id in self._positions:
+            self._put(_CatchUp(conversation_id))
+
     def resync(self, conversation_id: str, last_seq: int) -> None:
         """The client says it has only ``last_seq``: send everything after it again."""
         if conversation_id in self._positions:
@@ -147,13 +164,25 @@ class Outbound:
         self._positions[item.conversation_id] = item.seq
 
     async def _catch_up(self, conversation_id: str) -> None:
-        while (position := self._positions.get(conversation_id)) is not None:
-            frames = await self._fetch_after(conversation_id, position)
-            if not frames:
-                return
-            for frame in frames:
-                await self._send(frame)
-                self._positions[conversation_id] = int(frame["seq"])
+        try:
+            while (position := self._positions.get(conversation_id)) is not None:
+                frames = await self._fetch_after(conversation_id, position)
+                if not frames:
+                    return
+                for frame in frames:
+                    await self._send(frame)
+                    self._positions[conversation_id] = int(frame["seq"])
+        except Unavailable:
+            # The store is briefly away: keep the socket, keep writing other frames, try again.
+            asyncio.get_running_loop().call_later(
+                CATCH_UP_RETRY_S, self._retry_catch_up, conversation_id
+            )
+
+    def _retry_catch_up(self, conversation_id: str) -> None:
+        if conversation_id in self._positions:
+            # A full queue will overflow on its next frame anyway; the client then resumes.
+            with contextlib.suppress(Overflow):
+                self._put(_CatchUp(conversation_id))
 
 
 class QueueWatcher(Protocol):
@@ -184,6 +213,9 @@ class QueueFeed:
             await self._hub.leave(QUEUE_TOPIC, self)
 
     def on_event(self, topic: str, event: Frame) -> None:
+        self._refresh()
+
+    def on_gap(self) -> None:
         self._refresh()
 
     def _refresh(self) -> None:

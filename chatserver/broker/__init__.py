@@ -6,14 +6,25 @@ S"), never the only copy of anything: the store is the log and fills every gap.
 
 from __future__ import annotations
 
-from chatserver.broker.base import Broker, EventHandler, publish_hint
+from chatserver.broker.base import Broker, EventHandler, GapHandler, publish_hint
 from chatserver.broker.memory import MemoryBroker
 
 
 def broker_from_url(url: str) -> Broker:
     if url == "memory://":
         return MemoryBroker()
-    raise ValueError(f"unsupported BROKER_URL {url!r}; use memory://")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from chatserver.broker.redis import RedisBroker  # only multi-node setups need redis
+
+        return RedisBroker(url)
+    raise ValueError(f"unsupported BROKER_URL {url!r}; use memory:// or redis://host:port/db")
 
 
-__all__ = ["Broker", "EventHandler", "MemoryBroker", "broker_from_url", "publish_hint"]
+__all__ = [
+    "Broker",
+    "EventHandler",
+    "GapHandler",
+    "MemoryBroker",
+    "broker_from_url",
+    "publish_hint",
+]

@@ -10,10 +10,12 @@ logger = logging.getLogger("chatserver.broker")
 
 #: Called for every event on a subscribed topic, in publish order per topic.
 EventHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
+#: Called when events may have been missed (a reconnect): readers re-check the store.
+GapHandler = Callable[[], Awaitable[None]]
 
 
 class Broker(Protocol):
-    async def start(self, handler: EventHandler) -> None: ...
+    async def start(self, handler: EventHandler, on_gap: GapHandler) -> None: ...
 
     async def subscribe(self, topic: str) -> None: ...
 

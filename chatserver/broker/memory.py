@@ -11,7 +11,7 @@ import contextlib
 import json
 from typing import Any
 
-from chatserver.broker.base import EventHandler
+from chatserver.broker.base import EventHandler, GapHandler
 
 
 class MemoryBroker:
@@ -20,7 +20,8 @@ class MemoryBroker:
         self._pending: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
 
-    async def start(self, handler: EventHandler) -> None:
+    async def start(self, handler: EventHandler, on_gap: GapHandler) -> None:
+        """In-process delivery cannot be cut off, so ``on_gap`` is never needed."""
         self._dispatcher = asyncio.create_task(self._dispatch(handler))
 
     async def subscribe(self, topic: str) -> None:

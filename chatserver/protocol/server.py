@@ -149,8 +149,8 @@ def staff_queue_frame(waiting: Sequence[WaitingVisitor]) -> Frame:
     }
 
 
-def assigned_frame(conversation: Conversation) -> Frame:
-    return {"type": "assigned", "conversation": conversation_summary(conversation)}
+def assigned_frame(summary: Frame) -> Frame:
+    return {"type": "assigned", "conversation": summary}
 
 
 def unassigned_frame(conversation_id: str) -> Frame:

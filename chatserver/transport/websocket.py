@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -109,7 +110,7 @@ class Connection:
         if writer in done and not writer.cancelled() and writer.exception() is not None:
             error = writer.exception()
             if not isinstance(error, WebSocketDisconnect | RuntimeError):
-                logger.warning("outbound stream failed", extra={"error": type(error).__name__})
+                logger.warning("outbound stream failed", exc_info=error)
                 return Close.TRY_AGAIN
         return None
 
@@ -145,6 +146,11 @@ class Connection:
                 frame = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
                 if isinstance(frame, f.Hello):
                     raise InvalidInput("already said hello", field="type")
+                if isinstance(frame, f.Ping):
+                    # The keepalive doubles as a position check: no hint can stay lost.
+                    self.on_gap()
+                    self.reply(s.pong_frame(frame.ref))
+                    continue
                 await self.on_frame(frame)
             except ChatError as error:
                 self.reply(s.error_frame(error, f.read_ref(raw)))
@@ -194,6 +200,12 @@ class Connection:
         except Overflow:
             self.close_soon(Close.TRY_AGAIN)
 
+    def on_gap(self) -> None:
+        try:
+            self.outbound.recheck()
+        except Overflow:
+            self.close_soon(Close.TRY_AGAIN)
+
     def on_control(self, event: dict[str, Any]) -> None:
         """Events other than messages and plain frames; staff sockets have some."""
 
@@ -230,10 +242,15 @@ class Connection:
             await self.runtime.hub.leave(topic, self)
         await self.runtime.queue_feed.unwatch(self)
 
-    def spawn(self, work: Any) -> None:
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.warning("background work for a socket failed", exc_info=error)
 
     # -- to be provided by subclasses -------------------------------------------------------------
 
@@ -290,8 +307,6 @@ class VisitorConnection(Connection):
             case f.End():
                 await chat.end_by_visitor(conversation_id)
                 self.reply({"type": "ended", "conversation_id": conversation_id, "ref": frame.ref})
-            case f.Ping():
-                self.reply(s.pong_frame(frame.ref))
 
 
 class StaffConnection(Connection):
@@ -326,21 +341,14 @@ class StaffConnection(Connection):
             if session is None or session == token_digest(self._token):
                 self.close_soon(Close.UNAUTHENTICATED)
         elif kind == "assigned":
-            self.spawn(self._assigned(str(event["conversation_id"])))
+            self.spawn(self._take(event["conversation"]))
         elif kind == "unassigned":
             self.spawn(self._unassigned(str(event["conversation_id"])))
 
-    async def _assigned(self, conversation_id: str) -> None:
-        conversation = await self.runtime.repository.conversation(conversation_id)
-        if conversation.counsellor_id == self.staff.id:  # else it moved on again already
-            await self._take(conversation)
-
-    async def _take(self, conversation: Conversation) -> None:
+    async def _take(self, summary: dict[str, Any]) -> None:
+        conversation_id = str(summary["id"])
         await self.follow(
-            conversation.id,
-            0,
-            _staff_topics(conversation.id),
-            announce=s.assigned_frame(conversation),
+            conversation_id, 0, _staff_topics(conversation_id), announce=s.assigned_frame(summary)
         )
 
     async def _unassigned(self, conversation_id: str) -> None:
@@ -358,8 +366,7 @@ class StaffConnection(Connection):
         self._checked_at = time.monotonic()
 
     async def on_frame(self, frame: f.ClientFrame) -> None:
-        if not isinstance(frame, f.Ping):
-            await self._recheck_session()
+        await self._recheck_session()
         chat = self.runtime.chat
         match frame:
             case f.Send():
@@ -379,7 +386,7 @@ class StaffConnection(Connection):
                 self.reply(
                     {"type": "accepted", "conversation_id": conversation.id, "ref": frame.ref}
                 )
-                await self._take(conversation)
+                await self._take(s.conversation_summary(conversation))
             case f.Transfer():
                 await chat.transfer(self.staff, frame.conversation_id, frame.to_staff_id)
                 self.reply(
@@ -396,8 +403,6 @@ class StaffConnection(Connection):
                 )
             case f.Sync():
                 self.outbound.resync(frame.conversation_id, frame.last_seq)
-            case f.Ping():
-                self.reply(s.pong_frame(frame.ref))
 
 
 def _staff_topics(conversation_id: str) -> tuple[str, ...]:

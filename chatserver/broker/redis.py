@@ -1,0 +1,159 @@
+"""Redis pub/sub broker for many nodes.
+
+Pub/sub is at-most-once: whatever is published while a node is cut off is gone.
+That is acceptable because events are only hints (the store is the log), and
+made safe by two rules. On every reconnect the broker resubscribes and then
+calls ``on_gap`` so that each local socket re-reads its conversations from the
+store; and publishing never blocks a caller: hints wait in a bounded queue for
+one publisher task, so an unreachable Redis cannot delay an acknowledgement.
+(Streams would buy replay we do not need; see docs/architecture.md.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from chatserver.broker.base import EventHandler, GapHandler
+
+logger = logging.getLogger("chatserver.broker.redis")
+
+#: Hints waiting to be published; past this, new ones are dropped (and counted).
+PUBLISH_QUEUE_SIZE = 10_000
+#: With no traffic for this long the reader pings, and gives up on a silent connection.
+IDLE_PING_S = 5.0
+SILENCE_LIMIT_S = 15.0
+RECONNECT_MAX_DELAY_S = 5.0
+
+
+class RedisBroker:
+    def __init__(self, url: str) -> None:
+        self._client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self._topics: set[str] = set()
+        self._pubsub: PubSub | None = None
+        self._lock = asyncio.Lock()
+        self._outgoing: asyncio.Queue[tuple[str, str]] = asyncio.Queue(PUBLISH_QUEUE_SIZE)
+        self._tasks: list[asyncio.Task[None]] = []
+        #: Set while the subscriber connection is up; wakes a publisher waiting to retry.
+        self._connected = asyncio.Event()
+        self.dropped_hints = 0
+
+    async def start(self, handler: EventHandler, on_gap: GapHandler) -> None:
+        self._tasks = [
+            asyncio.create_task(self._read(handler, on_gap)),
+            asyncio.create_task(self._publish_loop()),
+        ]
+
+    async def subscribe(self, topic: str) -> None:
+        async with self._lock:
+            self._topics.add(topic)
+            if self._pubsub is not None:
+                # On failure the reader notices the broken connection and resubscribes all.
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.subscribe(topic)
+
+    async def unsubscribe(self, topic: str) -> None:
+        async with self._lock:
+            self._topics.discard(topic)
+            if self._pubsub is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.unsubscribe(topic)
+
+    async def publish(self, topic: str, event: dict[str, Any]) -> None:
+        try:
+            self._outgoing.put_nowait((topic, json.dumps(event)))
+        except asyncio.QueueFull:
+            self.dropped_hints += 1
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._drop_pubsub()
+        await self._client.aclose()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            topic, payload = await self._outgoing.get()
+            delay = 0.0
+            while True:
+                try:
+                    await self._client.publish(topic, payload)
+                    break
+                except (RedisError, OSError):
+                    # Retry the same hint: a stale one is harmless, readers drop it by seq.
+                    delay = _backoff(delay)
+                    logger.warning("redis publish failed; retrying")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._connected.wait(), delay)
+
+    async def _read(self, handler: EventHandler, on_gap: GapHandler) -> None:
+        delay = 0.0
+        first = True
+        while True:
+            try:
+                await self._connect()
+                if not first:
+                    logger.warning("redis reconnected; checking for missed messages")
+                    await on_gap()
+                first = False
+                delay = 0.0
+                await self._pump(handler)
+            except (RedisError, OSError, TimeoutError):
+                await self._drop_pubsub()
+                delay = _backoff(delay)
+                logger.warning("redis connection lost")
+                await asyncio.sleep(delay)
+
+    async def _connect(self) -> None:
+        async with self._lock:
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            await pubsub.ping()
+            if self._topics:
+                await pubsub.subscribe(*self._topics)
+            self._pubsub = pubsub
+        self._connected.set()
+
+    async def _pump(self, handler: EventHandler) -> None:
+        pubsub = self._pubsub
+        assert pubsub is not None
+        loop = asyncio.get_running_loop()
+        heard = loop.time()
+        while True:
+            message = await pubsub.get_message(timeout=IDLE_PING_S)
+            now = loop.time()
+            if message is None:
+                if now - heard > SILENCE_LIMIT_S:
+                    raise TimeoutError("redis went silent")
+                await pubsub.ping()
+                continue
+            heard = now
+            if message.get("type") == "message":
+                channel = message["channel"]
+                topic = channel.decode() if isinstance(channel, bytes) else str(channel)
+                await handler(topic, json.loads(message["data"]))
+
+    async def _drop_pubsub(self) -> None:
+        self._connected.clear()
+        async with self._lock:
+            pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+def _backoff(previous: float) -> float:
+    """websockets-style: a random first delay, then doubling up to a cap."""
+    if previous == 0.0:
+        return random.uniform(0.1, 0.5)  # noqa: S311 - jitter, not secrecy
+    return min(RECONNECT_MAX_DELAY_S, previous * 2)

@@ -1,0 +1,123 @@
+"""Several server processes on PostgreSQL and Redis: nothing lost when a part fails."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.pilots import Counsellor, Visitor, new_id
+from tests.support.server import Server, postgres_server
+from tests.support.services import (
+    POSTGRES_HOST,
+    POSTGRES_PORT,
+    REDIS_HOST,
+    REDIS_PORT,
+    fresh_postgres_database,
+    require,
+)
+from tests.support.tcpproxy import TcpProxy
+
+
+@dataclass
+class Cluster:
+    nodes: list[Server]
+    redis: TcpProxy
+    postgres: TcpProxy
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    require(REDIS_HOST, REDIS_PORT, "Redis")
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
+    """Two nodes; each reaches Redis and PostgreSQL through a proxy the test can cut."""
+    redis = await TcpProxy(REDIS_HOST, REDIS_PORT).start()
+    postgres = await TcpProxy(POSTGRES_HOST, POSTGRES_PORT).start()
+    proxied_url = database_url.replace(f":{POSTGRES_PORT}/", f":{postgres.port}/")
+    env = {"BROKER_URL": f"redis://127.0.0.1:{redis.port}/0"}
+    nodes = [postgres_server(tmp_path, proxied_url, **env) for _ in range(2)]
+    for node in nodes:  # one at a time: the first migrates
+        await asyncio.to_thread(node.start)
+    yield Cluster(nodes, redis, postgres)
+    for node in nodes:
+        await asyncio.to_thread(node.stop)
+    await redis.close()
+    await postgres.close()
+
+
+async def chat_across(cluster: Cluster) -> tuple[Visitor, Counsellor, str]:
+    """A visitor on node 0 and a counsellor on node 1, in conversation."""
+    first, second = cluster.nodes
+    visitor = await Visitor.start(first)
+    await visitor.connect()
+    counsellor = await Counsellor.demo(second)
+    await counsellor.connect()
+    conversation_id = await counsellor.accept_next()
+    await visitor.receive()
+    return visitor, counsellor, conversation_id
+
+
+async def test_visitor_and_counsellor_on_different_nodes_chat(cluster: Cluster) -> None:
+    visitor, counsellor, conversation_id = await chat_across(cluster)
+    await visitor.say("hallo vanaf node 0")
+    heard = await counsellor.ws.expect("message", seq=2)
+    assert heard["text"] == "hallo vanaf node 0"
+    await counsellor.say(conversation_id, "hallo vanaf node 1")
+    assert (await visitor.ws.expect("message", seq=3))["text"] == "hallo vanaf node 1"
+
+
+async def test_killed_node_loses_nothing_when_the_visitor_resumes_elsewhere(
+    cluster: Cluster,
+) -> None:
+    visitor, counsellor, conversation_id = await chat_across(cluster)
+    await visitor.say("voor de crash")
+    await visitor.receive()
+    cluster.nodes[0].kill()
+    for n in range(5):
+        await counsellor.say(conversation_id, f"tijdens de crash {n}")
+
+    visitor.server = cluster.nodes[1]
+    await visitor.connect()
+    missed = await visitor.receive(5)
+    assert [frame["seq"] for frame in missed] == [3, 4, 5, 6, 7]
+    await visitor.ws.expect_nothing("message")
+
+
+async def test_delivery_recovers_after_redis_drops_without_loss(cluster: Cluster) -> None:
+    visitor, counsellor, conversation_id = await chat_across(cluster)
+    await cluster.redis.cut()
+    acks = [await counsellor.say(conversation_id, f"tijdens storing {n}") for n in range(3)]
+    assert [ack["seq"] for ack in acks] == [2, 3, 4]
+    await asyncio.sleep(2)
+    await cluster.redis.restore()
+
+    received = await visitor.ws.messages(3)
+    assert [frame["seq"] for frame in received] == [2, 3, 4]
+    await visitor.say("weer verbonden")
+    assert (await counsellor.ws.expect("message", seq=5))["text"] == "weer verbonden"
+
+
+async def test_postgresql_outage_gives_a_retryable_error_and_loses_no_acked_message(
+    cluster: Cluster,
+) -> None:
+    visitor, counsellor, _ = await chat_across(cluster)
+    await cluster.postgres.cut()
+    msg_id = new_id()
+    await visitor.ws.send({"type": "send", "client_msg_id": msg_id, "text": "zonder database"})
+    error = await visitor.ws.expect("error", timeout=15)
+    assert error["code"] == "unavailable"
+
+    await cluster.postgres.restore()
+    ack = await visitor.say("zonder database", client_msg_id=msg_id)
+    assert ack["seq"] == 2
+    heard = await counsellor.ws.expect("message", seq=2)
+    assert heard["client_msg_id"] == msg_id
+    await counsellor.ws.expect_nothing("message", seq=3)

@@ -33,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="(re)create demo accounts with fresh passwords and print them; never in production",
     )
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="skip migrations (many nodes: migrate once with `migrate`, not from every node)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     create = commands.add_parser("create-staff", help="create a staff account")
     create.add_argument("--username", required=True)
@@ -57,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         asyncio.run(_create_staff(settings, args.username, args.display_name, args.role, password))
     else:
-        asyncio.run(_migrate(settings))
+        if not args.no_migrate:
+            asyncio.run(_migrate(settings))
         if args.demo:
             asyncio.run(_demo_accounts(settings))
         print(f"Visitor chat:       {settings.base_url}/", flush=True)

@@ -1,0 +1,385 @@
+// Visitor page: start an anonymous chat, talk, leave fast.
+//
+// Privacy rules this file keeps: nothing goes to localStorage or cookies; sessionStorage holds
+// only the resume token, the conversation id and the last sequence seen (never message text),
+// and the quick exit clears it and replaces this page in the tab history.
+
+import { ChatConnection, newId } from '/shared/protocol.js';
+import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+let session = loadSession(); // { token, cid, seen }
+let conn = null;
+let status = null; // waiting | active | ended
+let pseudonym = '';
+let queueInfo = null;
+let serverLast = 0; // highest seq the server says exists: the replay is complete once we reach it
+let replayUntil = 0; // messages up to here were seen before a reload: show them, do not announce
+let everOpen = false;
+
+// -- session: sessionStorage only, so it dies with the tab --------------------------------------
+
+function loadSession() {
+  try { return JSON.parse(sessionStorage.getItem('chat')); } catch { return null; }
+}
+function saveSession() { if (session) sessionStorage.setItem('chat', JSON.stringify(session)); }
+function clearSession() { session = null; sessionStorage.removeItem('chat'); }
+
+// -- quick exit: button or Esc twice -------------------------------------------------------------
+
+function quickExit() {
+  document.documentElement.classList.add('leaving'); // hide the chat at once, before navigating
+  if (session?.token) {
+    // sendBeacon cannot send the Authorization header this endpoint needs; a keepalive fetch
+    // can, and it outlives the page.
+    try {
+      fetch('/api/visitor/exit', {
+        method: 'POST', keepalive: true, cache: 'no-store', credentials: 'omit',
+        headers: { Authorization: `Bearer ${session.token}` },
+      }).catch(() => {});
+    } catch { /* leave anyway */ }
+    conn?.send({ type: 'end' }); // second route, in case the fetch is blocked
+  }
+  sessionStorage.clear();
+  location.replace('/neutral.html'); // replace: the chat page leaves no back-button entry
+}
+
+let lastEscape = 0;
+addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  if (event.timeStamp - lastEscape < 1500) quickExit();
+  lastEscape = event.timeStamp;
+});
+$('quick-exit').addEventListener('click', quickExit);
+
+// -- language ------------------------------------------------------------------------------------
+
+$('lang').addEventListener('click', () => setLang(getLang() === 'nl' ? 'en' : 'nl'));
+document.addEventListener('languagechange', () => {
+  $('lang').lang = getLang() === 'nl' ? 'en' : 'nl';
+  if (pseudonym) $('pseudonym').textContent = t('pseudonym', { name: pseudonym });
+  renderQueue();
+  for (const li of document.querySelectorAll('[data-event]')) li.querySelector('.text').textContent = eventText(li.dataset.event, li.dataset.name);
+});
+
+// -- start ---------------------------------------------------------------------------------------
+
+$('start-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const ageInput = $('age');
+  const body = {};
+  const ageText = ageInput.value.trim();
+  const age = Number(ageText);
+  const ageBad = ageInput.validity.badInput || (ageText && !(Number.isInteger(age) && age >= 1 && age <= 120));
+  $('age-error').hidden = !ageBad;
+  ageInput.setAttribute('aria-invalid', String(Boolean(ageBad)));
+  if (ageBad) { ageInput.focus(); return; }
+  // Only what the visitor actually chose is sent: empty stays empty, never a default.
+  if (ageText) body.age = age;
+  if ($('gender').value) body.gender = $('gender').value;
+
+  const button = $('start');
+  button.disabled = true;
+  button.textContent = t('starting');
+  try {
+    const response = await fetch('/api/visitor/chats', {
+      method: 'POST', cache: 'no-store', credentials: 'omit',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.status !== 201) throw data.error ?? {};
+    session = { token: data.resume_token, cid: data.conversation_id, seen: 0 };
+    saveSession();
+    pseudonym = data.pseudonym;
+    $('start-form').reset();
+    openChat();
+    $('message').focus();
+  } catch (error) {
+    showNotice(error?.code ? errorText(error) : t('startFailed'));
+  } finally {
+    button.disabled = false;
+    button.textContent = t('startChat');
+  }
+});
+
+function showNotice(text) {
+  $('start-notice').textContent = text;
+  $('start-notice').hidden = !text;
+}
+
+function showView(name) {
+  $('start-view').hidden = name !== 'start';
+  $('chat-view').hidden = name !== 'chat';
+}
+
+// -- the chat ------------------------------------------------------------------------------------
+
+function openChat() {
+  $('transcript').replaceChildren();
+  $('ended').hidden = true;
+  $('composer').hidden = $('end').hidden = false;
+  $('pseudonym').textContent = pseudonym ? t('pseudonym', { name: pseudonym }) : '';
+  status = null;
+  queueInfo = null;
+  everOpen = false;
+  renderQueue();
+  showNotice('');
+  showView('chat');
+  // After a reload the page holds no transcript (it is never stored on the device), so it asks
+  // for the whole conversation again; the stored position only decides what is announced as new.
+  replayUntil = session.seen ?? 0;
+  conn = new ChatConnection('/ws/visitor', 'visitor',
+    () => ({ type: 'hello', v: 1, token: session.token, last_seq: conn.position(session.cid) }),
+    { frame: onFrame, message: onMessage, state: onState, settled() {}, failed: onFailed });
+  conn.start();
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case 'welcome':
+      session.cid = frame.conversation_id;
+      pseudonym = frame.pseudonym;
+      $('pseudonym').textContent = t('pseudonym', { name: pseudonym });
+      serverLast = Math.max(serverLast, frame.last_seq);
+      setStatus(frame.status);
+      break;
+    case 'queue':
+      queueInfo = frame;
+      renderQueue();
+      break;
+    case 'typing':
+      if (frame.who === 'counsellor') showTyping(frame.active);
+      break;
+    case 'error':
+      announce(errorText(frame));
+      break;
+  }
+}
+
+function onMessage(frame) {
+  serverLast = Math.max(serverLast, frame.seq);
+  if (frame.client_msg_id) document.getElementById(`echo-${frame.client_msg_id}`)?.remove();
+  const li = frame.kind === 'event' ? eventItem(frame) : textItem(frame);
+  insertMessage(li);
+  if (session) { session.seen = Math.max(session.seen ?? 0, frame.seq); saveSession(); }
+  if (frame.kind === 'event') {
+    if (frame.text === 'counsellor_joined' || frame.text === 'transferred') setStatus('active');
+    if (frame.text.startsWith('ended_')) setStatus('ended');
+  } else if (frame.author === 'counsellor') {
+    showTyping(false);
+  }
+  if (frame.seq > replayUntil && frame.author !== 'visitor') {
+    announce(frame.kind === 'event' ? li.textContent : t('newMessage', { name: frame.author_name, text: frame.text }));
+  }
+  finishIfEnded();
+}
+
+function onFailed(id, error) {
+  const li = document.getElementById(`echo-${id}`);
+  if (!li) return;
+  li.classList.replace('pending', 'failed');
+  const state = li.querySelector('.state');
+  state.removeAttribute('data-i18n');
+  state.textContent = t('notSent', { reason: errorText(error) });
+}
+
+function onState(name, info) {
+  const banner = $('connection');
+  const text = $('connection-text');
+  if (status === 'ended') { banner.hidden = true; return; }
+  if (name === 'open') {
+    text.textContent = everOpen ? t('reconnected') : '';
+    banner.hidden = !everOpen;
+    $('retry').hidden = true;
+    everOpen = true;
+    setTimeout(() => { if (conn?.ready) banner.hidden = true; }, 3000);
+  } else if (name === 'connecting') {
+    if (!everOpen) { text.textContent = t('connecting'); banner.hidden = false; }
+  } else if (name === 'retrying') {
+    text.textContent = t('reconnecting');
+    $('retry').hidden = false;
+    banner.hidden = false;
+  } else if (name === 'closed') {
+    // 4401: the token is gone (chat ended, expired or revoked). Start afresh.
+    conn = null;
+    clearSession();
+    showView('start');
+    showNotice(t('resumeImpossible'));
+  }
+}
+$('retry').addEventListener('click', () => conn?.retryNow());
+
+function setStatus(next) {
+  status = next;
+  $('chat-view').dataset.status = next;
+  renderQueue();
+  const ended = next === 'ended';
+  $('ended').hidden = !ended;
+  $('composer').hidden = $('end').hidden = ended;
+  if (ended) { showTyping(false); $('connection').hidden = true; }
+  finishIfEnded();
+}
+
+/** Once the chat has ended and its last message is shown, close the socket and forget the token. */
+function finishIfEnded() {
+  if (status !== 'ended' || !conn || !session || conn.position(session.cid) < serverLast) return;
+  conn.stop();
+  conn = null;
+  clearSession(); // the transcript stays on screen until the visitor leaves; a reload starts fresh
+}
+
+function renderQueue() {
+  const waiting = status === 'waiting' && queueInfo;
+  $('queue').hidden = !waiting;
+  if (!waiting) return;
+  $('queue-position').textContent = t('queuePosition', { position: queueInfo.position });
+  $('queue-wait').textContent = t('queueWait', { wait: formatWait(queueInfo.estimated_wait_s) });
+}
+
+function formatWait(seconds) {
+  if (seconds == null) return t('waitUnknown');
+  if (seconds < 60) return t('waitUnderMinute');
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? t('waitOneMinute') : t('waitMinutes', { n: minutes });
+}
+
+// -- transcript ----------------------------------------------------------------------------------
+
+function eventText(code, name) {
+  const key = `ev_${code}`;
+  return t(key, { name: name || t('counsellor') });
+}
+
+function eventItem(frame) {
+  const li = document.createElement('li');
+  li.className = 'msg system';
+  li.dataset.event = frame.text;
+  li.dataset.name = frame.author_name ?? '';
+  li.append(part('p', 'text', eventText(frame.text, frame.author_name)));
+  return li;
+}
+
+function textItem(frame) {
+  const mine = frame.author === 'visitor';
+  const li = document.createElement('li');
+  li.className = `msg ${mine ? 'mine' : 'theirs'}`;
+  const meta = part('p', 'meta', '');
+  const who = part('span', 'who', mine ? t('you') : frame.author_name);
+  if (mine) who.dataset.i18n = 'you';
+  meta.append(who, ' ', timeOf(frame.sent_at));
+  li.append(meta, part('p', 'text', frame.text));
+  return li;
+}
+
+function addEcho(id, text) {
+  const li = document.createElement('li');
+  li.className = 'msg mine pending';
+  li.id = `echo-${id}`;
+  const meta = part('p', 'meta', '');
+  const who = part('span', 'who', t('you'));
+  who.dataset.i18n = 'you';
+  const state = part('span', 'state', t('sending'));
+  state.dataset.i18n = 'sending';
+  meta.append(who, ' ', state);
+  li.append(meta, part('p', 'text', text));
+  $('transcript').append(li); // echoes stay below every confirmed message
+  scrollDown(true);
+}
+
+function insertMessage(li) {
+  const list = $('transcript');
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  list.insertBefore(li, list.querySelector('.pending, .failed'));
+  scrollDown(nearBottom);
+}
+
+function scrollDown(force) { if (force) $('transcript').scrollTop = $('transcript').scrollHeight; }
+
+function part(tag, className, text) {
+  const el = document.createElement(tag);
+  el.className = className;
+  el.textContent = text; // textContent only: a message can never become markup
+  return el;
+}
+
+function timeOf(iso) {
+  const time = document.createElement('time');
+  time.dateTime = iso;
+  time.textContent = new Date(iso).toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return time;
+}
+
+let typingHide;
+function showTyping(active) {
+  clearTimeout(typingHide);
+  $('typing').hidden = !active;
+  // A lost "stopped typing" frame must not leave the indicator on forever.
+  if (active) typingHide = setTimeout(() => { $('typing').hidden = true; }, 8000);
+}
+
+function announce(text) {
+  const region = $('announcer');
+  region.textContent = '';
+  setTimeout(() => { region.textContent = text; }, 50); // a fresh change, so repeats are read too
+}
+
+// -- composing -----------------------------------------------------------------------------------
+
+$('composer').addEventListener('submit', (event) => { event.preventDefault(); sendMessage(); });
+$('message').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    sendMessage();
+  }
+});
+
+function sendMessage() {
+  const text = $('message').value.trim();
+  if (!text || !conn || status === 'ended') return;
+  const id = newId();
+  addEcho(id, text);
+  // Kept until acknowledged and resent with the same id after a reconnect: never lost, never twice.
+  conn.submit(id, { type: 'send', client_msg_id: id, text });
+  $('message').value = '';
+  stopTyping();
+}
+
+let typingSentAt = 0;
+let typingIdle;
+$('message').addEventListener('input', () => {
+  if (status !== 'active' || !conn) return;
+  const now = Date.now();
+  if (now - typingSentAt > 3000) { // at most one "typing" frame every 3 s
+    conn.send({ type: 'typing', active: true });
+    typingSentAt = now;
+  }
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(stopTyping, 4000);
+});
+
+function stopTyping() {
+  clearTimeout(typingIdle);
+  if (typingSentAt && conn) conn.send({ type: 'typing', active: false });
+  typingSentAt = 0;
+}
+
+$('end').addEventListener('click', () => {
+  if (!conn || !confirm(t('confirmEnd'))) return;
+  conn.submit(newId(), { type: 'end' });
+});
+
+$('new-chat').addEventListener('click', () => {
+  conn?.stop();
+  conn = null;
+  clearSession();
+  status = null;
+  showView('start');
+  $('age').focus();
+});
+
+// -- boot ----------------------------------------------------------------------------------------
+
+translatePage();
+if (session?.token) openChat(); // a reload in the same tab resumes the chat
+else showView('start');

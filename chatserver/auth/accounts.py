@@ -55,11 +55,12 @@ class Accounts:
         )
         return staff, token
 
-    async def authenticate(self, token: str | None) -> Staff:
+    async def authenticate(self, token: str | None, *, touch: bool = True) -> Staff:
+        """The staff member behind ``token``; ``touch=False`` checks, not counting as activity."""
         if not token:
             raise Unauthenticated()
         staff = await self._repository.session_staff(
-            token_digest(token), now=self._clock(), idle_timeout=self._idle
+            token_digest(token), now=self._clock(), idle_timeout=self._idle, touch=touch
         )
         if staff is None:
             raise Unauthenticated()

@@ -346,6 +346,23 @@ class Repository:
                 update(StaffRow).where(StaffRow.id == staff_id).values(password_hash=password_hash)
             )
 
+    async def chat_load(self) -> list[tuple[Staff, int]]:
+        """Active counsellors and supervisors with the number of chats each holds."""
+        async with self._transaction() as session:
+            holding = (
+                select(ConversationRow.counsellor_id, func.count().label("chats"))
+                .where(ConversationRow.status == Status.ACTIVE)
+                .group_by(ConversationRow.counsellor_id)
+                .subquery()
+            )
+            rows = await session.execute(
+                select(StaffRow, func.coalesce(holding.c.chats, 0))
+                .outerjoin(holding, holding.c.counsellor_id == StaffRow.id)
+                .where(StaffRow.active.is_(True), StaffRow.role.in_(list(CHAT_ROLES)))
+                .order_by(StaffRow.display_name)
+            )
+            return [(_staff(row), int(chats)) for row, chats in rows]
+
     async def list_staff(self) -> list[Staff]:
         async with self._transaction() as session:
             rows = await session.scalars(select(StaffRow).order_by(StaffRow.username))
@@ -378,9 +395,12 @@ class Repository:
             )
 
     async def session_staff(
-        self, token_hash: str, *, now: datetime, idle_timeout: timedelta
+        self, token_hash: str, *, now: datetime, idle_timeout: timedelta, touch: bool
     ) -> Staff | None:
-        """The active staff member behind a live session; touches it, ends it if it ran out."""
+        """The active staff member behind a live session; ends it if it ran out.
+
+        ``touch`` marks activity; a check made by the server itself must not.
+        """
         async with self._transaction() as session:
             found = (
                 await session.execute(
@@ -395,7 +415,7 @@ class Repository:
             if now >= row.expires_at or now - row.last_seen_at >= idle_timeout or not staff.active:
                 await session.delete(row)
                 return None
-            if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+            if touch and now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
                 row.last_seen_at = now
             return _staff(staff)
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chatserver.domain.roles import require_chat_role
 from chatserver.errors import Forbidden
 from chatserver.protocol.server import (
     conversation_summary,
@@ -38,6 +39,24 @@ async def logout(request: Request) -> Response:
 
 async def me(request: Request) -> Response:
     return ok({"staff": staff_summary(await current_staff(request))})
+
+
+async def colleagues(request: Request) -> Response:
+    """Who can take a transfer, and how many chats each holds (also the supervisor's load view)."""
+    staff = await current_staff(request)
+    require_chat_role(staff.role)
+    runtime = runtime_of(request)
+    load = await runtime.repository.chat_load()
+    cap = runtime.settings.max_chats_per_counsellor
+    return ok(
+        {
+            "max_chats": cap,
+            "colleagues": [
+                {"id": c.id, "display_name": c.display_name, "role": c.role.value, "chats": n}
+                for c, n in load
+            ],
+        }
+    )
 
 
 async def list_accounts(request: Request) -> Response:
@@ -97,6 +116,7 @@ routes = [
     Route("/api/staff/login", login, methods=["POST"]),
     Route("/api/staff/logout", logout, methods=["POST"]),
     Route("/api/staff/me", me, methods=["GET"]),
+    Route("/api/staff/colleagues", colleagues, methods=["GET"]),
     Route("/api/staff/accounts", list_accounts, methods=["GET"]),
     Route("/api/staff/accounts", create_account, methods=["POST"]),
     Route("/api/staff/accounts/{staff_id}/deactivate", deactivate_account, methods=["POST"]),

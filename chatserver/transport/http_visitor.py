@@ -26,9 +26,17 @@ async def start_chat(request: Request) -> Response:
 
 
 async def quick_exit(request: Request) -> Response:
-    """End the chat and revoke the resume token; the browser side forgets the rest."""
+    """End the chat and revoke the resume token; the browser side forgets the rest.
+
+    The token may come in the body too, as ``{"resume_token": ...}``, because a page that
+    is being left can only send with ``navigator.sendBeacon``, which sets no headers.
+    """
     runtime = runtime_of(request)
-    conversation = await runtime.chat.resume_visitor(bearer_token(request))
+    body = await read_json(request)
+    token = body.get("resume_token")
+    if not isinstance(token, str) or not token:
+        token = bearer_token(request)
+    conversation = await runtime.chat.resume_visitor(token)
     await runtime.chat.end_by_visitor(conversation.id)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 

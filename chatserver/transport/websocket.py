@@ -24,7 +24,7 @@ from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.ratelimit import TokenBucket
 from chatserver.domain.records import Conversation, Staff, Status
 from chatserver.domain.tokens import token_digest
-from chatserver.errors import ChatError, InvalidInput, RateLimited, Unauthenticated
+from chatserver.errors import ChatError, InvalidInput, RateLimited, Unauthenticated, Unavailable
 from chatserver.fanout import Outbound, Overflow
 from chatserver.protocol import frames as f
 from chatserver.protocol import server as s
@@ -33,7 +33,7 @@ from chatserver.runtime import Runtime
 logger = logging.getLogger("chatserver.ws")
 
 HELLO_TIMEOUT_S = 10.0
-#: Re-check a staff session this often while its socket is open.
+#: Re-check a staff session at least this often while its socket is open.
 SESSION_RECHECK_S = 30.0
 #: A client that keeps sending past its rate limit this many times is disconnected.
 MAX_RATE_VIOLATIONS = 50
@@ -313,12 +313,13 @@ class StaffConnection(Connection):
     decode = staticmethod(f.decode_staff_frame)
     staff: Staff
     _token: str
-    _checked_at: float
+    _touched_at: float
 
     async def on_hello(self, hello: f.Hello) -> None:
         self.staff = await self.runtime.accounts.authenticate(hello.token)
         self._token = hello.token
-        self._checked_at = time.monotonic()
+        self._touched_at = time.monotonic()
+        self.spawn(self._watch_session())
         conversations = await self.runtime.repository.conversations_of(self.staff.id)
         self.reply(s.staff_welcome(self.staff, conversations, hello.ref))
         await self.runtime.hub.join(topics.staff(self.staff.id), self)
@@ -355,18 +356,32 @@ class StaffConnection(Connection):
         await self.unfollow(conversation_id, _staff_topics(conversation_id))
         self.reply(s.unassigned_frame(conversation_id))
 
-    async def _recheck_session(self) -> None:
-        if time.monotonic() - self._checked_at < SESSION_RECHECK_S:
+    async def _watch_session(self) -> None:
+        """Close the socket once the session times out, even if the console only pings."""
+        interval = min(SESSION_RECHECK_S, self.settings.staff_idle_timeout_s / 2)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.staff = await self.runtime.accounts.authenticate(self._token, touch=False)
+            except Unauthenticated:
+                self.close_soon(Close.UNAUTHENTICATED)
+                return
+            except Unavailable:
+                continue  # the store is briefly away; judge the session next time
+
+    async def _mark_activity(self) -> None:
+        """A frame from the counsellor is activity: it keeps the session from idling out."""
+        if time.monotonic() - self._touched_at < SESSION_RECHECK_S / 2:
             return
         try:
             self.staff = await self.runtime.accounts.authenticate(self._token)
         except Unauthenticated:
             self.close_soon(Close.UNAUTHENTICATED)
             raise
-        self._checked_at = time.monotonic()
+        self._touched_at = time.monotonic()
 
     async def on_frame(self, frame: f.ClientFrame) -> None:
-        await self._recheck_session()
+        await self._mark_activity()
         chat = self.runtime.chat
         match frame:
             case f.Send():

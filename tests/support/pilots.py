@@ -107,6 +107,15 @@ class Visitor:
         await self.socket.send({"type": "hello", "v": 1, "token": self.token, "last_seq": seq})
         return await self.socket.expect("welcome")
 
+    async def connect_expecting_refusal(self) -> dict[str, Any]:
+        """Connect with a token that no longer works: the error, then close 4401."""
+        self.socket = await Socket.open(self.server, "/ws/visitor")
+        await self.socket.send({"type": "hello", "v": 1, "token": self.token, "last_seq": 0})
+        error = await self.socket.expect("error")
+        assert error["code"] == "resume_impossible"
+        assert await self.socket.close_code() == 4401
+        return error
+
     @property
     def ws(self) -> Socket:
         assert self.socket is not None, "connect() first"

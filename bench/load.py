@@ -36,6 +36,7 @@ class Probe:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
         self.latencies: list[float] = []
+        self.accepts = 0
 
     def delivered(self, client_msg_id: str | None) -> None:
         started = self.sent_at.pop(client_msg_id or "", None)
@@ -44,7 +45,7 @@ class Probe:
 
 
 async def open_socket(server: Server, path: str, hello: dict[str, Any]) -> ClientConnection:
-    socket = await connect(f"{server.ws_url}{path}", origin=server.origin, max_queue=None)  # type: ignore[arg-type]
+    socket = await connect(f"{server.ws_url}{path}", origin=server.origin, max_queue=None, compression=None)  # type: ignore[arg-type]
     await socket.send(json.dumps({"type": "hello", "v": 1, **hello}))
     return socket
 
@@ -54,6 +55,16 @@ async def counsellor_loop(socket: ClientConnection, probe: Probe) -> None:
         frame = json.loads(raw)
         if frame.get("type") == "message" and frame.get("author") == "visitor":
             probe.delivered(frame.get("client_msg_id"))
+
+
+async def accepted(socket: ClientConnection, probe: Probe) -> None:
+    """Read until this counsellor's accept_next frames are all answered."""
+    waiting = CHATS_PER_COUNSELLOR
+    while waiting:
+        frame = json.loads(await socket.recv())
+        if frame.get("type") in {"accepted", "error"}:
+            waiting -= 1
+            probe.accepts += frame["type"] == "accepted"
 
 
 async def drain(socket: ClientConnection) -> None:
@@ -129,10 +140,13 @@ async def run(args: argparse.Namespace, nodes: list[Server]) -> None:
     counsellors = [await open_socket(staff_node, "/ws/staff", {"token": token}) for token in tokens]
     remaining = args.conversations
     for socket in counsellors:
-        for _ in range(min(CHATS_PER_COUNSELLOR, remaining)):
+        share = min(CHATS_PER_COUNSELLOR, remaining)
+        remaining -= share
+        for _ in range(share):
             await socket.send(json.dumps({"type": "accept_next"}))
-            remaining -= 1
-    await asyncio.sleep(2)
+    # Measure only once every chat is taken: the accept phase is not the steady state.
+    await asyncio.gather(*(accepted(socket, probe) for socket in counsellors))
+    await asyncio.sleep(1)
     rss_after = [rss_kib(node) for node in nodes]
     sockets = len(visitors) + len(counsellors)
 
@@ -164,6 +178,7 @@ async def run(args: argparse.Namespace, nodes: list[Server]) -> None:
         print(f"latency_ms p50={pct(0.50):.1f} p95={pct(0.95):.1f} p99={pct(0.99):.1f}", end=" ")
         print(f"max={latencies[-1] * 1000:.1f} mean={mean:.1f}")
     grown = sum(after - before for before, after in zip(rss_before, rss_after, strict=True))
+    print(f"accepted_chats={probe.accepts}")
     print(f"server_rss_kib={rss_after} sockets={sockets}", end=" ")
     print(f"memory_per_connection_kib={grown / sockets:.1f}")
 

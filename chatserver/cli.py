@@ -130,6 +130,8 @@ def _serve(settings: Settings) -> None:
         server_header=False,
         proxy_headers=False,
         ws_max_size=settings.frame_max_bytes * 4,
+        # No compression: it costs CPU per frame and, next to secrets, invites CRIME-style leaks.
+        ws_per_message_deflate=False,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pilots import Counsellor, Visitor, new_id
+from tests.support.pilots import Counsellor, Socket, Visitor, new_id
 from tests.support.server import Server, postgres_server
 from tests.support.services import (
     POSTGRES_HOST,
@@ -121,3 +121,16 @@ async def test_postgresql_outage_gives_a_retryable_error_and_loses_no_acked_mess
     heard = await counsellor.ws.expect("message", seq=2)
     assert heard["client_msg_id"] == msg_id
     await counsellor.ws.expect_nothing("message", seq=3)
+
+
+async def test_connecting_while_postgresql_is_down_is_told_to_try_again(cluster: Cluster) -> None:
+    visitor = await Visitor.start(cluster.nodes[0])
+    await cluster.postgres.cut()
+    visitor.socket = await Socket.open(cluster.nodes[0], "/ws/visitor")
+    await visitor.ws.send({"type": "hello", "v": 1, "token": visitor.token, "last_seq": 0})
+    assert (await visitor.ws.expect("error", timeout=15))["code"] == "unavailable"
+    assert await visitor.ws.close_code() == 1013
+
+    await cluster.postgres.restore()
+    welcome = await visitor.connect()
+    assert welcome["status"] == "waiting"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from chatserver.domain.records import WaitingVisitor
 
@@ -43,10 +44,14 @@ class QueueSnapshot:
     recent_pickups: Sequence[datetime]
     taken_at: datetime
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {visitor.conversation_id: n for n, visitor in enumerate(self.waiting, start=1)}
+
     def status_of(self, conversation_id: str) -> QueueStatus | None:
-        for index, visitor in enumerate(self.waiting):
-            if visitor.conversation_id == conversation_id:
-                position = index + 1
-                wait = estimate_wait_seconds(position, self.recent_pickups, self.taken_at)
-                return QueueStatus(position, wait)
-        return None
+        position = self._positions.get(conversation_id)
+        if position is None:
+            return None
+        return QueueStatus(
+            position, estimate_wait_seconds(position, self.recent_pickups, self.taken_at)
+        )

@@ -134,6 +134,10 @@ def queue_position_frame(conversation_id: str, position: int, wait_seconds: int 
     }
 
 
+#: Staff see the head of the line by name; a longer line is summed up by its length.
+STAFF_QUEUE_NAMES = 50
+
+
 def staff_queue_frame(waiting: Sequence[WaitingVisitor]) -> Frame:
     return {
         "type": "queue",
@@ -144,7 +148,7 @@ def staff_queue_frame(waiting: Sequence[WaitingVisitor]) -> Frame:
                 "pseudonym": visitor.pseudonym,
                 "queued_at": timestamp(visitor.queued_at),
             }
-            for visitor in waiting
+            for visitor in waiting[:STAFF_QUEUE_NAMES]
         ],
     }
 

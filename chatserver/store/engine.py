@@ -27,7 +27,9 @@ def create_engine(url: str) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, hide_parameters=True)
+    # One connection: transactions queue in asyncio, in order, instead of sleeping in
+    # SQLite's busy handler. SQLite has one writer at a time anyway.
+    engine = create_async_engine(url, hide_parameters=True, pool_size=1, max_overflow=0)
     _configure_sqlite(engine)
     return engine
 

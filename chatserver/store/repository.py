@@ -14,8 +14,9 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -50,6 +51,9 @@ from chatserver.store.schema import (
     StaffRow,
     StaffSessionRow,
 )
+
+CONVERSATIONS = cast(Table, ConversationRow.__table__)
+MESSAGES = cast(Table, MessageRow.__table__)
 
 PSEUDONYM_ATTEMPTS = 20
 #: A session's last-seen time is written at most this often, not on every frame.
@@ -153,28 +157,47 @@ class Repository:
     ) -> tuple[Message, bool]:
         """Append typed text once; a repeated ``client_msg_id`` returns the stored message.
 
-        Returns the message and whether it was new.
+        Returns the message and whether it was new. This is the hot path, so it is four
+        round trips in Core: take the next sequence with ``UPDATE ... RETURNING`` (which
+        also locks the conversation row), insert, and let the unique constraint catch a
+        resend, which is rare.
         """
         try:
             async with self._transaction() as session:
-                existing = await _message_by_client_id(
-                    session, conversation_id, author, client_msg_id
+                taken = (
+                    await session.execute(
+                        update(CONVERSATIONS)
+                        .where(CONVERSATIONS.c.id == conversation_id)
+                        .values(last_seq=CONVERSATIONS.c.last_seq + 1)
+                        .returning(
+                            CONVERSATIONS.c.last_seq,
+                            CONVERSATIONS.c.status,
+                            CONVERSATIONS.c.counsellor_id,
+                        )
+                    )
+                ).first()
+                if taken is None:
+                    raise NotFound("No such conversation.")
+                seq, status, counsellor_id = taken
+                _require_writer(author, Status(status), counsellor_id)  # rolls back on refusal
+                message = Message(
+                    conversation_id, seq, Kind.TEXT, author, author_name, client_msg_id, text, now
                 )
-                if existing is not None:
-                    return existing, False
-                row = await _locked_conversation(session, conversation_id)
-                if row.status == Status.ENDED:
-                    raise ConversationEnded()
-                if author != VISITOR and (
-                    row.status != Status.ACTIVE or author != staff_author(row.counsellor_id or "")
-                ):
-                    raise Forbidden("You are not the counsellor of this chat.")
-                message = await _append(
-                    session, row, Kind.TEXT, author, author_name, client_msg_id, text, now
+                await session.execute(
+                    insert(MESSAGES).values(
+                        conversation_id=conversation_id,
+                        seq=seq,
+                        kind=Kind.TEXT,
+                        author=author,
+                        author_name=author_name,
+                        client_msg_id=client_msg_id,
+                        body=text,
+                        created_at=now,
+                    )
                 )
                 return message, True
-        except IntegrityError:
-            # The same client_msg_id raced itself; the winner is stored.
+        except (IntegrityError, ConversationEnded, Forbidden):
+            # A resend of a stored message is answered with it, even after the chat ended.
             async with self._transaction() as session:
                 existing = await _message_by_client_id(
                     session, conversation_id, author, client_msg_id
@@ -455,6 +478,15 @@ async def _lock_counsellor_under_cap(session: AsyncSession, staff_id: str, cap: 
     )
     if (holding or 0) >= cap:
         raise AtCapacity()
+
+
+def _require_writer(author: str, status: Status, counsellor_id: str | None) -> None:
+    if status is Status.ENDED:
+        raise ConversationEnded()
+    if author != VISITOR and (
+        status is not Status.ACTIVE or author != staff_author(counsellor_id or "")
+    ):
+        raise Forbidden("You are not the counsellor of this chat.")
 
 
 def _require_holder(row: ConversationRow, staff: Staff) -> None:

@@ -136,8 +136,7 @@ class Connection:
             await self.on_hello(hello)
         except ChatError as error:
             await self._send(s.error_frame(error, f.read_ref(raw)))
-            code = Close.UNAUTHENTICATED if isinstance(error, Unauthenticated) else Close.BAD_HELLO
-            raise _Closing(code) from None
+            raise _Closing(_hello_close_code(error)) from None
 
     async def _read_frames(self) -> None:
         while (raw := await self._receive_raw()) is not None:
@@ -418,6 +417,15 @@ class StaffConnection(Connection):
                 )
             case f.Sync():
                 self.outbound.resync(frame.conversation_id, frame.last_seq)
+
+
+def _hello_close_code(error: ChatError) -> int:
+    """Unauthenticated: start over; store unavailable: retry the same; otherwise a bad hello."""
+    if isinstance(error, Unauthenticated):
+        return Close.UNAUTHENTICATED
+    if isinstance(error, Unavailable):
+        return Close.TRY_AGAIN
+    return Close.BAD_HELLO
 
 
 def _staff_topics(conversation_id: str) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import chatserver.store.schema  # noqa: F401  (registers the chat tables)
+import triage.schema  # noqa: F401  (and the triage tables: one history)
 from chatserver.store.base import Base
 
 connection = context.config.attributes.get("connection")

@@ -56,7 +56,8 @@ CONVERSATIONS = cast(Table, ConversationRow.__table__)
 MESSAGES = cast(Table, MessageRow.__table__)
 
 PSEUDONYM_ATTEMPTS = 20
-#: A session's last-seen time is written at most this often, not on every frame.
+#: A session's last-seen time is written at most this often (or a quarter of the idle
+#: timeout, if shorter), not on every request.
 SESSION_TOUCH_INTERVAL = timedelta(seconds=30)
 
 
@@ -438,7 +439,7 @@ class Repository:
             if now >= row.expires_at or now - row.last_seen_at >= idle_timeout or not staff.active:
                 await session.delete(row)
                 return None
-            if touch and now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+            if touch and now - row.last_seen_at >= min(SESSION_TOUCH_INTERVAL, idle_timeout / 4):
                 row.last_seen_at = now
             return _staff(staff)
 

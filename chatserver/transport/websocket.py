@@ -355,11 +355,13 @@ class StaffConnection(Connection):
         await self.unfollow(conversation_id, _staff_topics(conversation_id))
         self.reply(s.unassigned_frame(conversation_id))
 
+    def _session_check_interval(self) -> float:
+        return min(SESSION_RECHECK_S, self.settings.staff_idle_timeout_s / 2)
+
     async def _watch_session(self) -> None:
         """Close the socket once the session times out, even if the console only pings."""
-        interval = min(SESSION_RECHECK_S, self.settings.staff_idle_timeout_s / 2)
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(self._session_check_interval())
             try:
                 self.staff = await self.runtime.accounts.authenticate(self._token, touch=False)
             except Unauthenticated:
@@ -370,7 +372,7 @@ class StaffConnection(Connection):
 
     async def _mark_activity(self) -> None:
         """A frame from the counsellor is activity: it keeps the session from idling out."""
-        if time.monotonic() - self._touched_at < SESSION_RECHECK_S / 2:
+        if time.monotonic() - self._touched_at < self._session_check_interval() / 2:
             return
         try:
             self.staff = await self.runtime.accounts.authenticate(self._token)

@@ -1,0 +1,240 @@
+"""Anonymity: nothing about a visitor's device reaches the database or the log, nor their words."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import socket
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.pilots import TEST_USER_AGENT, Counsellor, Visitor, new_id
+from tests.support.server import Server
+
+IPV4 = re.compile(rb"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9])")
+FORWARDED_FOR = "203.0.113.7"
+PSEUDONYM = re.compile(r"^[A-Z][a-z]+[A-Z][a-z]+[1-9][0-9]{2}$")
+LOG_FIELDS = frozenset(
+    {"time", "level", "logger", "event", "exception", "stack"}
+    | {"topic_kind", "error", "conversation_id", "staff_id", "code", "count", "node"}
+)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chat:
+    """What was typed and handed out during a whole chat: none of it may be logged."""
+
+    typed: list[str]
+    resume_token: str
+    staff_token: str
+
+
+def _database(server: Server) -> Path:
+    return server.data_dir / "chat.db"
+
+
+def _query(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(_database(server))) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def _database_bytes(server: Server) -> bytes:
+    database = _database(server)
+    wal = database.with_name(database.name + "-wal")
+    return database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def _start(server: Server, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Start a chat from a browser behind a proxy: a user agent and a forwarded address."""
+    headers = {"User-Agent": TEST_USER_AGENT, "X-Forwarded-For": FORWARDED_FOR}
+    async with httpx.AsyncClient(headers=headers) as client:
+        response = await client.post(f"{server.base_url}/api/visitor/chats", json=body or {})
+    assert response.status_code == 201, response.text
+    start: dict[str, Any] = response.json()
+    return start
+
+
+async def _quick_exit(server: Server, token: str) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{server.base_url}/api/visitor/exit", json={"resume_token": token}
+        )
+    assert response.status_code == 204
+
+
+def _send_garbage_http(server: Server, marker: str) -> None:
+    """A request the HTTP parser rejects: the server warns, and must not quote it."""
+    request = (
+        f"GET /{marker} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {TEST_USER_AGENT}\r\n"
+        f"X-Forwarded-For: {FORWARDED_FOR}\r\nthis line is no header {marker}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(request.encode())
+        assert connection.recv(1024).startswith(b"HTTP/1.1 400")
+
+
+async def _whole_chat(server: Server) -> Chat:
+    """Start with age and gender, chat, take notes, end; plus a few refused inputs."""
+    marker = new_id()[:8]
+    typed = {
+        "visitor": f"visitor-says-{marker}",
+        "counsellor": f"counsellor-says-{marker}",
+        "note": f"note-reads-{marker}",
+        "too_long": f"too-long-{marker}",
+        "bad_frame": f"bad-frame-{marker}",
+        "http": f"garbage-http-{marker}",
+    }
+    visitor = Visitor(server, await _start(server, {"age": 17, "gender": "female"}))
+    await visitor.connect()
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    conversation_id = await counsellor.accept_next()
+    assert conversation_id == visitor.conversation_id
+
+    await visitor.say(typed["visitor"])
+    await counsellor.ws.expect("message", text=typed["visitor"])
+    await counsellor.say(conversation_id, typed["counsellor"])
+    await visitor.ws.expect("message", text=typed["counsellor"])
+    saved = await counsellor.request(
+        {
+            "type": "note",
+            "conversation_id": conversation_id,
+            "client_note_id": new_id(),
+            "text": typed["note"],
+        }
+    )
+    assert saved["type"] == "note_saved"
+
+    await visitor.ws.send(
+        {"type": "send", "client_msg_id": new_id(), "text": typed["too_long"] * 600}
+    )
+    assert (await visitor.ws.expect("error"))["code"] in {"invalid", "too_large"}
+    await visitor.ws.send(f'{{"type": "send", "text": "{typed["bad_frame"]}"')
+    await visitor.ws.expect("error")
+    _send_garbage_http(server, typed["http"])
+
+    ended = await counsellor.request({"type": "end", "conversation_id": conversation_id})
+    assert ended["type"] == "ended"
+    await visitor.ws.expect("message", text="ended_by_counsellor")
+    await visitor.drop()
+    await counsellor.ws.close()
+    return Chat(list(typed.values()), visitor.token, counsellor.token)
+
+
+# -- the database ----------------------------------------------------------------------------------
+
+
+async def test_after_a_whole_chat_the_database_holds_no_address_and_no_user_agent(
+    server: Server,
+) -> None:
+    await _whole_chat(server)
+    await asyncio.to_thread(server.stop)
+
+    stored = _database_bytes(server)
+
+    assert b"127.0.0.1" not in stored
+    assert FORWARDED_FOR.encode() not in stored
+    assert IPV4.findall(stored) == []
+    assert TEST_USER_AGENT.encode() not in stored
+    assert b"test-user-agent-7f3a" not in stored
+
+
+async def test_the_resume_token_is_stored_only_as_its_sha256(server: Server) -> None:
+    visitor = await Visitor.start(server)
+    await visitor.connect()
+    await visitor.say("hallo")
+
+    stored = _query(
+        server, "SELECT resume_token_hash FROM conversations WHERE id = ?", visitor.conversation_id
+    )
+
+    assert stored == [(hashlib.sha256(visitor.token.encode()).hexdigest(),)]
+    assert visitor.token.encode() not in _database_bytes(server)
+
+
+async def test_age_and_gender_are_stored_empty_when_the_visitor_does_not_give_them(
+    server: Server,
+) -> None:
+    silent = await _start(server)
+    explicit_nulls = await _start(server, {"age": None, "gender": None})
+    told = await _start(server, {"age": 16, "gender": "male"})
+
+    profile = {
+        conversation_id: (age, gender)
+        for conversation_id, age, gender in _query(
+            server, "SELECT id, visitor_age, visitor_gender FROM conversations"
+        )
+    }
+
+    assert profile[silent["conversation_id"]] == (None, None)
+    assert profile[explicit_nulls["conversation_id"]] == (None, None)
+    assert profile[told["conversation_id"]] == (16, "male")
+
+
+# -- the log ---------------------------------------------------------------------------------------
+
+
+async def test_after_a_whole_chat_the_log_holds_no_address_user_agent_text_or_token(
+    server: Server,
+) -> None:
+    chat = await _whole_chat(server)
+    await asyncio.to_thread(server.stop)
+
+    log = server.logs()
+
+    assert log.strip(), "the garbage request should have been logged"
+    assert "127.0.0.1" not in log
+    assert FORWARDED_FOR not in log
+    assert IPV4.findall(log.encode()) == []
+    assert TEST_USER_AGENT not in log
+    assert "test-user-agent-7f3a" not in log
+    for text in chat.typed:
+        assert text not in log
+    assert chat.resume_token not in log
+    assert chat.staff_token not in log
+    assert hashlib.sha256(chat.staff_token.encode()).hexdigest() not in log
+
+
+async def test_every_log_line_is_json_with_only_allow_listed_fields(server: Server) -> None:
+    await _whole_chat(server)
+    await asyncio.to_thread(server.stop)
+
+    lines = server.logs().splitlines()
+
+    assert lines
+    for line in lines:
+        entry = json.loads(line)
+        assert isinstance(entry, dict), line
+        assert set(entry) <= LOG_FIELDS, line
+        assert {"time", "level", "logger", "event"} <= set(entry), line
+
+
+# -- pseudonyms ------------------------------------------------------------------------------------
+
+
+async def test_pseudonyms_are_drawn_at_random_not_derived_from_the_visitor(
+    server: Server,
+) -> None:
+    pseudonyms = []
+    for _ in range(3):
+        start = await _start(server, {"age": 30, "gender": "neutral"})
+        pseudonyms.append(start["pseudonym"])
+        await _quick_exit(server, start["resume_token"])  # the name is free again
+
+    assert len(set(pseudonyms)) == 3, pseudonyms
+
+
+async def test_a_pseudonym_is_an_adjective_a_noun_and_three_digits(server: Server) -> None:
+    for _ in range(5):
+        start = await _start(server)
+        assert PSEUDONYM.match(start["pseudonym"]), start["pseudonym"]

@@ -45,7 +45,12 @@ class Probe:
 
 
 async def open_socket(server: Server, path: str, hello: dict[str, Any]) -> ClientConnection:
-    socket = await connect(f"{server.ws_url}{path}", origin=server.origin, max_queue=None, compression=None)  # type: ignore[arg-type]
+    socket = await connect(
+        f"{server.ws_url}{path}",
+        origin=server.origin,  # type: ignore[arg-type]
+        max_queue=None,
+        compression=None,
+    )
     await socket.send(json.dumps({"type": "hello", "v": 1, **hello}))
     return socket
 

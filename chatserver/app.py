@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from chatserver.chat import utc_now
 from chatserver.errors import ChatError
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings
@@ -20,6 +21,9 @@ from chatserver.transport import http_staff, http_visitor
 from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SecurityHeaders
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
+from triage import web as triage_web
+from triage.service import Triage
+from triage.store import TriageStore
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
@@ -33,6 +37,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = Runtime.build(settings)
         app.state.runtime = runtime
+        app.state.triage = Triage(TriageStore(runtime.engine), utc_now)
         await runtime.start()
         try:
             yield
@@ -43,6 +48,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", health),
         *http_visitor.routes,
         *http_staff.routes,
+        *triage_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

@@ -31,6 +31,10 @@ class ChatError(Exception):
         self.field = field
         super().__init__(self.message)
 
+    def details(self) -> list[dict[str, str]]:
+        """Each problem as ``{"field", "reason"}`` when there are several; else empty."""
+        return []
+
 
 class InvalidInput(ChatError):
     code = "invalid"

@@ -62,6 +62,8 @@ def error_frame(error: ChatError, ref: str | None) -> Frame:
     frame: Frame = {"type": "error", "code": error.code, "message": error.message, "ref": ref}
     if error.field is not None:
         frame["field"] = error.field
+    if details := error.details():
+        frame["errors"] = details
     return frame
 
 

@@ -11,13 +11,13 @@ writers with ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatserver.domain.profile import VisitorProfile
@@ -51,6 +51,7 @@ from chatserver.store.schema import (
     StaffRow,
     StaffSessionRow,
 )
+from chatserver.store.transaction import transaction
 
 CONVERSATIONS = cast(Table, ConversationRow.__table__)
 MESSAGES = cast(Table, MessageRow.__table__)
@@ -69,16 +70,8 @@ class Repository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction; a lost or refused database connection becomes :class:`Unavailable`."""
-        try:
-            async with self._sessions() as session, session.begin():
-                yield session
-        except IntegrityError:
-            raise
-        except (DBAPIError, OSError) as exc:
-            raise Unavailable() from exc
+    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return transaction(self._sessions)
 
     # -- conversations ---------------------------------------------------------------------------
 

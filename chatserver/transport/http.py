@@ -57,6 +57,8 @@ async def chat_error_response(request: Request, exc: Exception) -> Response:
     error: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.field is not None:
         error["field"] = exc.field
+    if details := exc.details():
+        error["errors"] = details
     return JSONResponse(
         {"error": error}, status_code=exc.status, headers={"Cache-Control": "no-store"}
     )

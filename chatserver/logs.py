@@ -26,8 +26,9 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            # The fixed template only, never its arguments: they may carry anything.
-            "event": str(record.msg),
+            # The template's first line only, never its arguments: they may carry anything,
+            # and some libraries (asyncio) preformat an exception's repr into later lines.
+            "event": str(record.msg).split("\n", 1)[0],
         }
         for name in ALLOWED_FIELDS & record.__dict__.keys():
             entry[name] = record.__dict__[name]

@@ -22,7 +22,7 @@ from chatserver.errors import InvalidInput, TooLarge
 
 PROTOCOL_VERSION = 1
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_SEQ = 2**53
 
 
@@ -100,6 +100,24 @@ class Ping:
 ClientFrame = Hello | Send | Typing | Note | Accept | Transfer | End | Profile | Sync | Ping
 
 
+def load_json(raw: str | bytes) -> Any:
+    """Parse JSON, refusing text that cannot be stored or sent back as UTF-8.
+
+    A ``\\ud800`` escape decodes to a lone surrogate: valid JSON, but not text. Let in,
+    it would fail later, in the database or in the reply, far from the cause.
+    """
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidInput("not valid JSON") from None
+    if "\\u" in (raw if isinstance(raw, str) else raw.decode("utf-8", "replace")):
+        try:
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise InvalidInput("text must be valid Unicode (no lone surrogates)") from None
+    return data
+
+
 def encode(frame: Mapping[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
@@ -109,7 +127,7 @@ def encode(frame: Mapping[str, Any]) -> str:
 
 def _identifier(data: Mapping[str, Any], name: str) -> str:
     value = data.get(name)
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise InvalidInput(f"'{name}' must be 1-64 letters, digits, '-' or '_'", field=name)
     return value
 
@@ -156,7 +174,7 @@ def _positions(data: Mapping[str, Any]) -> dict[str, int]:
         raise InvalidInput("'positions' must map conversation ids to sequences", field="positions")
     positions: dict[str, int] = {}
     for conversation_id, seq in value.items():
-        if not _ID.match(conversation_id):
+        if not _ID.fullmatch(conversation_id):
             raise InvalidInput("'positions' keys must be conversation ids", field="positions")
         positions[conversation_id] = _seq(seq, "positions")
     return positions
@@ -180,7 +198,7 @@ def _spec(required: str, optional: str, build: _Builder) -> _Spec:
 
 def _hello(data: Mapping[str, Any], conversation: str) -> Hello:
     version = data.get("v")
-    if version != PROTOCOL_VERSION:
+    if type(version) is not int or version != PROTOCOL_VERSION:
         raise InvalidInput(f"unsupported protocol version; use v={PROTOCOL_VERSION}", field="v")
     token = _text(data, "token")
     if not 0 < len(token) <= 128:
@@ -261,7 +279,7 @@ def read_ref(raw: str | bytes) -> str | None:
     except (ValueError, RecursionError):
         return None
     ref = data.get("ref") if isinstance(data, dict) else None
-    return ref if isinstance(ref, str) and _ID.match(ref) else None
+    return ref if isinstance(ref, str) and _ID.fullmatch(ref) else None
 
 
 def _decode(raw: str | bytes, specs: Mapping[str, _Spec], *, max_bytes: int) -> ClientFrame:
@@ -270,10 +288,7 @@ def _decode(raw: str | bytes, specs: Mapping[str, _Spec], *, max_bytes: int) -> 
         raise TooLarge(f"frame is larger than {max_bytes} bytes")
     if isinstance(raw, bytes):
         raise InvalidInput("frames must be JSON text, not binary")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise InvalidInput("frame is not valid JSON") from None
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise InvalidInput("frame must be a JSON object")
     kind = data.get("type")

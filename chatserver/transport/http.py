@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from chatserver.domain.records import Staff
 from chatserver.errors import ChatError, InvalidInput, TooLarge, Unauthenticated
+from chatserver.protocol.frames import load_json
 from chatserver.runtime import Runtime
 
 
@@ -28,10 +28,7 @@ async def read_json(request: Request) -> dict[str, Any]:
             raise TooLarge(f"request body is larger than {limit} bytes")
     if not body:
         return {}
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        raise InvalidInput("body is not valid JSON") from None
+    data = load_json(bytes(body))
     if not isinstance(data, dict):
         raise InvalidInput("body must be a JSON object")
     return data

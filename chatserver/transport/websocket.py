@@ -35,7 +35,7 @@ logger = logging.getLogger("chatserver.ws")
 HELLO_TIMEOUT_S = 10.0
 #: Re-check a staff session at least this often while its socket is open.
 SESSION_RECHECK_S = 30.0
-#: A client that keeps sending past its rate limit this many times is disconnected.
+#: A client that keeps sending past its rate limit this many times in a row is disconnected.
 MAX_RATE_VIOLATIONS = 50
 
 
@@ -155,6 +155,13 @@ class Connection:
                 self.reply(s.error_frame(error, f.read_ref(raw)))
             except Overflow:
                 self.close_soon(Close.TRY_AGAIN)
+            except Exception as error:
+                # A bug, not bad input: say so, close, and let the client resume. The log
+                # keeps the type and stack only, never the frame or the exception's text.
+                logger.error("frame handling failed", exc_info=error)
+                self.reply(s.error_frame(ChatError(), f.read_ref(raw)))
+                self.close_soon(Close.SERVER_ERROR)
+                return
 
     async def _receive_raw(self) -> str | bytes | None:
         message = await self.websocket.receive()
@@ -165,6 +172,7 @@ class Connection:
 
     def _check_rate(self) -> None:
         if self._bucket.take(time.monotonic()):
+            self._rate_violations = 0
             return
         self._rate_violations += 1
         if self._rate_violations > MAX_RATE_VIOLATIONS:
@@ -326,7 +334,7 @@ class StaffConnection(Connection):
         for conversation in conversations:
             await self.follow(
                 conversation.id,
-                hello.positions.get(conversation.id, 0),
+                min(hello.positions.get(conversation.id, 0), conversation.last_seq),
                 _staff_topics(conversation.id),
             )
         await self.runtime.queue_feed.watch(self)

@@ -48,3 +48,25 @@ def test_frames_that_are_not_json_objects_are_refused(raw: str | bytes) -> None:
 def test_frames_over_the_size_limit_are_refused_before_parsing() -> None:
     with pytest.raises(TooLarge):
         decode_visitor_frame('{"type":"ping","ref":"' + "x" * LIMIT + '"}', max_bytes=LIMIT)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"type":"hello","v":true,"token":"t"}',
+        '{"type":"hello","v":1.0,"token":"t"}',
+        '{"type":"send","client_msg_id":"abc\\n","text":"x"}',
+        '{"type":"send","client_msg_id":"m","text":"\\ud800"}',
+        '{"type":"ping","\\udfff":1}',
+    ],
+)
+def test_near_misses_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        decode_visitor_frame(raw, max_bytes=LIMIT)
+
+
+def test_a_paired_surrogate_escape_is_ordinary_text() -> None:
+    frame = decode_visitor_frame(
+        '{"type":"send","client_msg_id":"m","text":"\\ud83d\\ude00"}', max_bytes=LIMIT
+    )
+    assert frame == Send("", "m", "\U0001f600")

@@ -48,6 +48,18 @@ async def test_counsellor_marks_a_trafficking_help_question(server: Server) -> N
     assert response.json()["help_question"] is True
 
 
+async def test_a_misspelt_body_field_is_refused_naming_it_and_saves_nothing(
+    server: Server,
+) -> None:
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    cid = (await chat_with(server, counsellor)).conversation_id
+    response = await code(counsellor, cid, {"age": 16}, edtion="ckm-2022")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "edtion"
+    assert (await triage(counsellor, cid))["values"] == {}
+
+
 async def test_a_partial_coding_is_saved_and_completed_later(server: Server) -> None:
     counsellor = await Counsellor.demo(server)
     await counsellor.connect()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from starlette.requests import Request
@@ -41,9 +41,9 @@ async def conversation(request: Request) -> Response:
     return ok(summary(view, edition))
 
 
-async def _change(request: Request, change: Change) -> Response:
+async def _change(request: Request, fields: Collection[str], change: Change) -> Response:
     """Read the body, apply one change to the conversation, answer with its new state."""
-    body = await read_json(request)
+    body = await read_json(request, fields)
     staff = await current_staff(request)
     await change(triage_of(request), staff, request.path_params["conversation_id"], body)
     return await conversation(request)
@@ -52,6 +52,7 @@ async def _change(request: Request, change: Change) -> Response:
 async def help_question(request: Request) -> Response:
     return await _change(
         request,
+        ("help_question",),
         lambda triage, staff, cid, body: triage.set_help_question(
             staff, cid, body.get("help_question")
         ),
@@ -61,6 +62,7 @@ async def help_question(request: Request) -> Response:
 async def coding(request: Request) -> Response:
     return await _change(
         request,
+        ("edition", "values"),
         lambda triage, staff, cid, body: triage.code(
             staff, cid, body.get("edition"), body.get("values")
         ),
@@ -70,6 +72,7 @@ async def coding(request: Request) -> Response:
 async def exclude(request: Request) -> Response:
     return await _change(
         request,
+        ("reason", "note"),
         lambda triage, staff, cid, body: triage.exclude(
             staff, cid, body.get("reason"), body.get("note")
         ),
@@ -77,11 +80,11 @@ async def exclude(request: Request) -> Response:
 
 
 async def include(request: Request) -> Response:
-    return await _change(request, lambda triage, staff, cid, body: triage.include(staff, cid))
+    return await _change(request, (), lambda triage, staff, cid, body: triage.include(staff, cid))
 
 
 async def link(request: Request) -> Response:
-    body = await read_json(request)
+    body = await read_json(request, ("conversation_ids",))
     staff = await current_staff(request)
     person_id = await triage_of(request).link(staff, body.get("conversation_ids"))
     return ok({"person_id": person_id}, status=201)
@@ -106,7 +109,7 @@ async def person(request: Request) -> Response:
 
 
 async def redeem_return_code(request: Request) -> Response:
-    body = await read_json(request)
+    body = await read_json(request, ("code",))
     staff = await current_staff(request)
     person_id = await triage_of(request).redeem_return_code(
         staff, body.get("code"), request.path_params["conversation_id"]

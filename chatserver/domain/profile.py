@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.errors import InvalidInput
 
 GENDERS = frozenset({"female", "male", "neutral"})
 MAX_AGE = 120
+PROFILE_FIELDS = ("age", "gender")
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,7 @@ class VisitorProfile:
 
 
 def parse_profile(data: Mapping[str, object]) -> VisitorProfile:
-    unknown = set(data) - {"age", "gender"}
-    if unknown:
-        raise InvalidInput(f"unknown field '{sorted(unknown)[0]}'", field=sorted(unknown)[0])
+    refuse_unknown_fields(data, PROFILE_FIELDS)
     age = data.get("age")
     if age is not None and (isinstance(age, bool) or not isinstance(age, int)):
         raise InvalidInput("'age' must be a whole number or null", field="age")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.errors import InvalidInput, TooLarge
 
 PROTOCOL_VERSION = 1
@@ -300,10 +301,7 @@ def _decode(raw: str | bytes, specs: Mapping[str, _Spec], *, max_bytes: int) -> 
     if missing:
         name = sorted(missing)[0]
         raise InvalidInput(f"'{name}' is required", field=name)
-    extra = fields - spec.required - spec.optional
-    if extra:
-        name = sorted(extra)[0][:40]
-        raise InvalidInput(f"unknown field '{name}'", field=name)
+    refuse_unknown_fields(data, spec.required | spec.optional | {"type"})
     frame = spec.build(data, "")
     ref = data.get("ref")
     if ref is None:

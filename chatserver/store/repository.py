@@ -255,14 +255,16 @@ class Repository:
         self, conversation_id: str, *, by: Staff, to_staff_id: str, cap: int, now: datetime
     ) -> Message:
         async with self._transaction() as session:
+            # The holder check comes first so that a colleague learns nothing about the
+            # target from a chat they do not hold.
+            row = await _locked_conversation(session, conversation_id)
+            _require_holder(row, by)
             target = await session.get(StaffRow, to_staff_id)
             if target is None or not target.active or Role(target.role) not in CHAT_ROLES:
                 raise NotFound("No such active counsellor.")
             if target.id == by.id:
                 raise Conflict("You already hold this chat.")
             await _lock_counsellor_under_cap(session, target.id, cap)
-            row = await _locked_conversation(session, conversation_id)
-            _require_holder(row, by)
             row.counsellor_id = target.id
             return await _append_event(session, row, Event.TRANSFERRED, _staff(target), now)
 

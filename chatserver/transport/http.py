@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.domain.records import Staff
 from chatserver.errors import ChatError, InvalidInput, TooLarge, Unauthenticated
 from chatserver.protocol.frames import load_json
@@ -18,8 +20,11 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, refusing oversized or malformed bodies."""
+async def read_json(request: Request, fields: Collection[str]) -> dict[str, Any]:
+    """The request body as a JSON object of the given ``fields``.
+
+    Oversized or malformed bodies and unknown fields are refused before anything changes.
+    """
     limit = runtime_of(request).settings.http_body_max_bytes
     body = bytearray()
     async for chunk in request.stream():
@@ -31,6 +36,7 @@ async def read_json(request: Request) -> dict[str, Any]:
     data = load_json(bytes(body))
     if not isinstance(data, dict):
         raise InvalidInput("body must be a JSON object")
+    refuse_unknown_fields(data, fields)
     return data
 
 

@@ -18,7 +18,7 @@ from chatserver.transport.http import bearer_token, current_staff, ok, read_json
 
 
 async def login(request: Request) -> Response:
-    body = await read_json(request)
+    body = await read_json(request, ("username", "password"))
     runtime = runtime_of(request)
     staff, token = await runtime.accounts.login(body.get("username"), body.get("password"))
     return ok(
@@ -67,7 +67,7 @@ async def list_accounts(request: Request) -> Response:
 
 async def create_account(request: Request) -> Response:
     staff = await current_staff(request)
-    body = await read_json(request)
+    body = await read_json(request, ("username", "display_name", "role", "password"))
     created = await runtime_of(request).accounts.create(
         username=body.get("username"),
         display_name=body.get("display_name"),

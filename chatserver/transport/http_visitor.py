@@ -6,13 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chatserver.domain.profile import parse_profile
+from chatserver.domain.profile import PROFILE_FIELDS, parse_profile
 from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
 
 
 async def start_chat(request: Request) -> Response:
     """No account and nothing about the device: only what the visitor chose to type."""
-    profile = parse_profile(await read_json(request))
+    profile = parse_profile(await read_json(request, PROFILE_FIELDS))
     conversation, token = await runtime_of(request).chat.start_visitor(profile)
     return ok(
         {
@@ -32,7 +32,7 @@ async def quick_exit(request: Request) -> Response:
     is being left can only send with ``navigator.sendBeacon``, which sets no headers.
     """
     runtime = runtime_of(request)
-    body = await read_json(request)
+    body = await read_json(request, ("resume_token",))
     token = body.get("resume_token")
     if not isinstance(token, str) or not token:
         token = bearer_token(request)

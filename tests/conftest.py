@@ -1,16 +1,34 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import Server, sqlite_server
+from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_server
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A fresh single-node server (SQLite + memory broker) for each test."""
-    running = sqlite_server(tmp_path).start()
-    yield running
-    running.stop()
+async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
+    """Start single-node servers (SQLite + memory broker) with extra settings.
+
+    Password hashing is cheap unless a test passes its own argon2 settings; every server
+    started is stopped after the test.
+    """
+    started: list[Server] = []
+
+    async def start(**env: str) -> Server:
+        server = sqlite_server(tmp_path, **{**QUICK_HASHING, **env})
+        started.append(server)
+        return await asyncio.to_thread(server.start)
+
+    yield start
+    for server in started:
+        await asyncio.to_thread(server.stop)
+
+
+@pytest.fixture
+async def server(start_server: StartServer) -> Server:
+    """A fresh single-node server for each test."""
+    return await start_server()

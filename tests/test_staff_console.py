@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import httpx
 
 from tests.support.pilots import Counsellor, Visitor
-from tests.support.server import Server, sqlite_server
+from tests.support.server import Server, StartServer
 
 
 async def test_a_console_that_only_pings_is_closed_when_its_session_idles_out(
-    tmp_path: Path,
+    start_server: StartServer,
 ) -> None:
-    server = await asyncio.to_thread(sqlite_server(tmp_path, STAFF_IDLE_TIMEOUT_S="2").start)
-    try:
-        counsellor = await Counsellor.demo(server)
-        await counsellor.connect()
-        for _ in range(4):
-            await counsellor.ws.send({"type": "ping"})
-            await counsellor.ws.expect("pong")
-            await asyncio.sleep(0.5)
-        assert await counsellor.ws.close_code(timeout=5) == 4401
-        assert (await counsellor.http("GET", "/api/staff/me")).status_code == 401
-    finally:
-        await asyncio.to_thread(server.stop)
+    server = await start_server(STAFF_IDLE_TIMEOUT_S="2")
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    for _ in range(4):
+        await counsellor.ws.send({"type": "ping"})
+        await counsellor.ws.expect("pong")
+        await asyncio.sleep(0.5)
+    assert await counsellor.ws.close_code(timeout=5) == 4401
+    assert (await counsellor.http("GET", "/api/staff/me")).status_code == 401
 
 
 async def test_colleagues_list_who_can_take_a_transfer_and_their_load(server: Server) -> None:

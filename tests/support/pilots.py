@@ -65,6 +65,28 @@ class Socket:
         match = {} if conversation_id is None else {"conversation_id": conversation_id}
         return [await self.expect("message", **match) for _ in range(count)]
 
+    async def reply_to(self, ref: str) -> dict[str, Any]:
+        """The frame that answers ``ref``, whatever its type; other frames stay pending."""
+        async with asyncio.timeout(RECEIVE_TIMEOUT):
+            while True:
+                for index, frame in enumerate(self.pending):
+                    if frame.get("ref") == ref:
+                        return self.pending.pop(index)
+                self.pending.append(json.loads(await self.connection.recv()))
+
+    async def request(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """Send a frame with a fresh ``ref`` and return the reply or error that names it."""
+        ref = new_id()
+        await self.send({**frame, "ref": ref})
+        return await self.reply_to(ref)
+
+    async def burst(self, frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send frames back to back, each with a fresh ``ref``; then the reply to each, in order."""
+        refs = [new_id() for _ in frames]
+        for frame, ref in zip(frames, refs, strict=True):
+            await self.send({**frame, "ref": ref})
+        return [await self.reply_to(ref) for ref in refs]
+
     async def close_code(self, timeout: float = RECEIVE_TIMEOUT) -> int | None:
         """Wait until the server closes the socket; its close code."""
         async with asyncio.timeout(timeout):
@@ -221,16 +243,27 @@ class Counsellor:
         return await self.ws.expect("ack", client_msg_id=msg_id)
 
     async def request(self, frame: dict[str, Any]) -> dict[str, Any]:
-        """Send a frame with a fresh ``ref`` and return the reply or error that names it."""
-        ref = new_id()
-        await self.ws.send({**frame, "ref": ref})
-        return await _reply(self.ws, ref)
+        return await self.ws.request(frame)
 
 
-async def _reply(socket: Socket, ref: str) -> dict[str, Any]:
-    async with asyncio.timeout(RECEIVE_TIMEOUT):
-        while True:
-            for index, frame in enumerate(socket.pending):
-                if frame.get("ref") == ref:
-                    return socket.pending.pop(index)
-            socket.pending.append(json.loads(await socket.connection.recv()))
+async def waiting_visitors(server: Server, count: int) -> list[Visitor]:
+    """``count`` visitors who start one after the other and connect, in that order."""
+    visitors = []
+    for _ in range(count):
+        visitor = await Visitor.start(server)
+        await visitor.connect()
+        visitors.append(visitor)
+    return visitors
+
+
+async def in_conversation(server: Server) -> tuple[Visitor, Counsellor, str]:
+    """A visitor and the demo counsellor in a chat; both have seen "joined" (seq 1)."""
+    visitor = await Visitor.start(server)
+    await visitor.connect()
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    conversation_id = await counsellor.accept_next()
+    [joined] = await visitor.receive()
+    assert joined["seq"] == 1
+    await counsellor.ws.expect("message", conversation_id=conversation_id, seq=1)
+    return visitor, counsellor, conversation_id

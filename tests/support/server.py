@@ -8,12 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Password hashing is not what most tests are about: cheap parameters make each start faster.
+QUICK_HASHING = {"ARGON2_MEMORY_KIB": "8", "ARGON2_TIME_COST": "1"}
 DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^']+)'")
 
 
@@ -119,3 +122,7 @@ def postgres_server(tmp_path: Path, database_url: str, **env: str) -> Server:
         data_dir=data_dir,
         env={"DATABASE_URL": database_url, "BROKER_URL": "memory://", **env},
     )
+
+
+#: Starts a server with extra settings (see the ``start_server`` fixture).
+StartServer = Callable[..., Awaitable[Server]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -22,6 +23,12 @@ from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SecurityHeaders
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
 from triage import web as triage_web
+from triage.referral import web as referral_web
+from triage.referral.delivery import Relay
+from triage.referral.service import Referrals
+from triage.referral.store import ReferralStore
+from triage.referral.units import load_endpoints
+from triage.referral.views import snapshot
 from triage.service import Triage
 from triage.store import TriageStore
 
@@ -35,13 +42,27 @@ async def health(request: Request) -> Response:
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        endpoints = load_endpoints(settings.referral_units_file)
         runtime = Runtime.build(settings)
+        triage = Triage(TriageStore(runtime.engine), utc_now)
+        referrals = Referrals(
+            ReferralStore(runtime.engine, partial(snapshot, endpoints)),
+            triage,
+            runtime.chat,
+            endpoints,
+            settings,
+            utc_now,
+        )
+        relay = Relay(referrals, settings, utc_now)
         app.state.runtime = runtime
-        app.state.triage = Triage(TriageStore(runtime.engine), utc_now)
+        app.state.triage = triage
+        app.state.referrals = referrals
         await runtime.start()
+        relay.start()
         try:
             yield
         finally:
+            await relay.close()
             await runtime.close()
 
     routes = [
@@ -49,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
         *http_visitor.routes,
         *http_staff.routes,
         *triage_web.routes,
+        *referral_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

@@ -93,7 +93,7 @@ class ChatService:
     async def end_by_visitor(self, conversation_id: str) -> None:
         message = await self.repository.end_by_visitor(conversation_id, now=self._clock())
         if message is not None:
-            await self._announce(message)
+            await self.announce(message)
             await self._publish(topics.QUEUE, {"kind": "queue"})
 
     async def visitor_typing(self, conversation_id: str, active: bool) -> None:
@@ -115,7 +115,7 @@ class ChatService:
         joined = await self.repository.claim_next(
             staff, cap=self._settings.max_chats_per_counsellor, now=self._clock()
         )
-        await self._announce(joined)
+        await self.announce(joined)
         await self._publish(topics.QUEUE, {"kind": "queue"})
         conversation = await self.repository.conversation(joined.conversation_id)
         await self._assign(staff.id, conversation)
@@ -146,7 +146,7 @@ class ChatService:
             cap=self._settings.max_chats_per_counsellor,
             now=self._clock(),
         )
-        await self._announce(message)
+        await self.announce(message)
         await self._publish(
             topics.staff(staff.id), {"kind": "unassigned", "conversation_id": conversation_id}
         )
@@ -154,7 +154,7 @@ class ChatService:
 
     async def end_by_staff(self, staff: Staff, conversation_id: str) -> None:
         message = await self.repository.end_by_staff(conversation_id, by=staff, now=self._clock())
-        await self._announce(message)
+        await self.announce(message)
 
     async def add_note(
         self, staff: Staff, conversation_id: str, client_note_id: str, raw_text: object
@@ -194,7 +194,7 @@ class ChatService:
             now=self._clock(),
         )
         if created:
-            await self._announce(message)
+            await self.announce(message)
         return message
 
     async def _assign(self, staff_id: str, conversation: Conversation) -> None:
@@ -204,7 +204,8 @@ class ChatService:
             {"kind": "assigned", "conversation": conversation_summary(conversation)},
         )
 
-    async def _announce(self, message: Message) -> None:
+    async def announce(self, message: Message) -> None:
+        """Tell every reader of the conversation that ``message`` is stored."""
         await self._publish(
             topics.conversation(message.conversation_id),
             {"kind": "message", "seq": message.seq, "frame": message_frame(message)},

@@ -16,7 +16,17 @@ import traceback
 from datetime import UTC, datetime
 
 ALLOWED_FIELDS = frozenset(
-    {"topic_kind", "error", "conversation_id", "staff_id", "code", "count", "node"}
+    {
+        "topic_kind",
+        "error",
+        "conversation_id",
+        "staff_id",
+        "code",
+        "count",
+        "node",
+        "referral_id",
+        "attempts",
+    }
 )
 
 
@@ -48,7 +58,9 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "websockets", "sqlalchemy", "alembic"):
+    # httpx and httpcore log every request at INFO, with the intake URL in the arguments.
+    quiet = ("uvicorn", "uvicorn.error", "websockets", "sqlalchemy", "alembic", "httpx", "httpcore")
+    for name in quiet:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True

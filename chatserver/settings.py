@@ -46,6 +46,14 @@ class Settings:
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
 
+    #: Referral to the police: where the units' endpoints and secrets are (docs/referrals.md).
+    referral_units_file: str = ""
+    referral_organisation: str = "Helpline"
+    referral_retry_max_s: float = 300.0
+    referral_alert_after_s: float = 900.0
+    referral_timeout_s: float = 10.0
+    referral_relay_interval_s: float = 2.0
+
     @property
     def origins(self) -> frozenset[str]:
         if self.allowed_origins:
@@ -98,6 +106,16 @@ class Settings:
             argon2_time_cost=reader.integer("ARGON2_TIME_COST", cls.argon2_time_cost, minimum=1),
             argon2_parallelism=reader.integer(
                 "ARGON2_PARALLELISM", cls.argon2_parallelism, minimum=1
+            ),
+            referral_units_file=reader.text("REFERRAL_UNITS_FILE", cls.referral_units_file),
+            referral_organisation=reader.text("REFERRAL_ORGANISATION", cls.referral_organisation),
+            referral_retry_max_s=reader.number("REFERRAL_RETRY_MAX_S", cls.referral_retry_max_s),
+            referral_alert_after_s=reader.number(
+                "REFERRAL_ALERT_AFTER_S", cls.referral_alert_after_s
+            ),
+            referral_timeout_s=reader.number("REFERRAL_TIMEOUT_S", cls.referral_timeout_s),
+            referral_relay_interval_s=reader.number(
+                "REFERRAL_RELAY_INTERVAL_S", cls.referral_relay_interval_s
             ),
         )
 

@@ -28,7 +28,7 @@ class Triage:
 
     # -- access -----------------------------------------------------------------------------------
 
-    async def _require_access(self, staff: Staff, conversation_id: str) -> None:
+    async def require_access(self, staff: Staff, conversation_id: str) -> None:
         if staff.role in REVIEWERS:
             return
         if staff.role is Role.COUNSELLOR and await self.store.took_part(conversation_id, staff.id):
@@ -43,7 +43,7 @@ class Triage:
     # -- reading ----------------------------------------------------------------------------------
 
     async def view(self, staff: Staff, conversation_id: str) -> tuple[TriageView, Edition]:
-        await self._require_access(staff, conversation_id)
+        await self.require_access(staff, conversation_id)
         return await self.store.view(conversation_id), current_edition()
 
     async def review(self, staff: Staff) -> list[TriageView]:
@@ -54,7 +54,7 @@ class Triage:
         conversation_ids = await self.store.person_conversations(person_id)
         if staff.role not in REVIEWERS:
             for conversation_id in conversation_ids:
-                await self._require_access(staff, conversation_id)
+                await self.require_access(staff, conversation_id)
         return await self.store.views(conversation_ids)
 
     async def audit(self, staff: Staff, conversation_id: str | None) -> list[AuditEntry]:
@@ -67,7 +67,7 @@ class Triage:
     async def set_help_question(self, staff: Staff, conversation_id: str, value: object) -> None:
         if value is not None and not isinstance(value, bool):
             raise InvalidInput("'help_question' must be true, false or null", field="help_question")
-        await self._require_access(staff, conversation_id)
+        await self.require_access(staff, conversation_id)
         await self.store.set_help_question(conversation_id, value, by=staff.id, now=self._clock())
 
     async def code(
@@ -77,7 +77,7 @@ class Triage:
         edition = _edition(edition_id)
         if not isinstance(changes, dict):
             raise InvalidInput("'values' must be an object of variable: value", field="values")
-        await self._require_access(staff, conversation_id)
+        await self.require_access(staff, conversation_id)
 
         def merge(old: dict[str, Any]) -> dict[str, Any]:
             new = {**old, **changes}
@@ -119,18 +119,18 @@ class Triage:
             )
         ids = sorted(set(conversation_ids))
         for conversation_id in ids:
-            await self._require_access(staff, conversation_id)
+            await self.require_access(staff, conversation_id)
         return await self.store.link(ids, by=staff.id, now=self._clock())
 
     async def unlink(self, staff: Staff, conversation_id: str) -> None:
-        await self._require_access(staff, conversation_id)
+        await self.require_access(staff, conversation_id)
         await self.store.unlink(conversation_id, by=staff.id, now=self._clock())
 
     async def redeem_return_code(self, staff: Staff, code: object, conversation_id: str) -> str:
         """Link this conversation to the one whose visitor was given ``code``."""
         if not isinstance(code, str) or not 0 < len(code) <= 32:
             raise InvalidInput("'code' must be the visitor's return code", field="code")
-        await self._require_access(staff, conversation_id)
+        await self.require_access(staff, conversation_id)
         earlier = await self.store.return_code_conversation(code)
         if earlier == conversation_id:
             raise InvalidInput("That code belongs to this same conversation.", field="code")

@@ -16,10 +16,12 @@ class Status(StrEnum):
 
 
 class Kind(StrEnum):
-    """A message is typed text, or an event everybody in the chat should see in order."""
+    """A message is typed text, an event everybody in the chat should see in order, or a
+    referral's state as shown to the visitor (its body is the JSON snapshot)."""
 
     TEXT = "text"
     EVENT = "event"
+    REFERRAL = "referral"
 
 
 class Event(StrEnum):

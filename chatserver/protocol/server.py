@@ -6,6 +6,7 @@ ids: an author is ``visitor``, ``counsellor`` or ``system`` plus the name shown.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,12 +31,11 @@ def timestamp(moment: datetime) -> str:
 
 
 def message_frame(message: Message) -> Frame:
-    author = (
-        "visitor"
-        if message.author == VISITOR
-        else ("system" if message.kind is Kind.EVENT else "counsellor")
-    )
-    return {
+    if message.author == VISITOR:
+        author = "visitor"
+    else:
+        author = "counsellor" if message.kind is Kind.TEXT else "system"
+    frame: Frame = {
         "type": "message",
         "conversation_id": message.conversation_id,
         "seq": message.seq,
@@ -46,6 +46,11 @@ def message_frame(message: Message) -> Frame:
         "text": message.text,
         "sent_at": timestamp(message.sent_at),
     }
+    if message.kind is Kind.REFERRAL:
+        # The body is the snapshot the visitor is shown; its status is the short text.
+        referral = json.loads(message.text)
+        frame.update(text=referral["status"], referral=referral)
+    return frame
 
 
 def ack_frame(message: Message, ref: str | None) -> Frame:

@@ -510,6 +510,25 @@ async def _message_by_client_id(
     return None if row is None else _message(row)
 
 
+async def append_system_message(
+    session: AsyncSession,
+    conversation_id: str,
+    kind: Kind,
+    author_name: str,
+    body: str,
+    now: datetime,
+) -> Message | None:
+    """Append a server-made message in the caller's transaction; ``None`` once it ended.
+
+    For other parts of the product (a referral's state) that must change their own rows
+    and the conversation's sequence together.
+    """
+    row = await _locked_conversation(session, conversation_id)
+    if row.status == Status.ENDED:
+        return None
+    return await _append(session, row, kind, SYSTEM, author_name, None, body, now)
+
+
 async def _append_event(
     session: AsyncSession, row: ConversationRow, event: Event, staff: Staff, now: datetime
 ) -> Message:

@@ -20,24 +20,34 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def read_json(request: Request, fields: Collection[str]) -> dict[str, Any]:
-    """The request body as a JSON object of the given ``fields``.
-
-    Oversized or malformed bodies and unknown fields are refused before anything changes.
-    """
+async def read_body(request: Request) -> bytes:
+    """The raw request body, refusing one over the limit before reading it all."""
     limit = runtime_of(request).settings.http_body_max_bytes
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
             raise TooLarge(f"request body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def parse_json_object(body: bytes, fields: Collection[str]) -> dict[str, Any]:
+    """A JSON object of the given ``fields``; an empty body is an empty object."""
     if not body:
         return {}
-    data = load_json(bytes(body))
+    data = load_json(body)
     if not isinstance(data, dict):
         raise InvalidInput("body must be a JSON object")
     refuse_unknown_fields(data, fields)
     return data
+
+
+async def read_json(request: Request, fields: Collection[str]) -> dict[str, Any]:
+    """The request body as a JSON object of the given ``fields``.
+
+    Oversized or malformed bodies and unknown fields are refused before anything changes.
+    """
+    return parse_json_object(await read_body(request), fields)
 
 
 def bearer_token(request: Request) -> str:

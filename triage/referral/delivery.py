@@ -1,0 +1,132 @@
+"""The outbox relay: deliver each referral to its unit, until the unit says it has it.
+
+Every node runs one relay. Rows are leased, so two nodes never send the same referral
+at once, and a node that dies mid-send lets the lease run out for another to retry with
+the same idempotency key. Logs name referral ids and attempts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import httpx
+
+from chatserver.errors import ChatError
+from chatserver.settings import Settings
+from triage.referral.service import Referrals
+from triage.referral.signing import sign
+from triage.referral.store import Delivery
+
+logger = logging.getLogger("triage.referral")
+
+BATCH = 20
+FIRST_RETRY_S = 1.0
+
+
+def backoff(attempts: int, cap_s: float) -> float:
+    """Seconds to wait after ``attempts`` failures: doubling from 1 s, capped, jittered."""
+    base = min(cap_s, FIRST_RETRY_S * 2.0 ** min(attempts, 30))
+    return base * random.uniform(0.5, 1.0)  # noqa: S311  (spreading retries, not a secret)
+
+
+class Relay:
+    def __init__(
+        self,
+        referrals: Referrals,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._referrals = referrals
+        self._settings = settings
+        self._clock = clock
+        self._client = httpx.AsyncClient(
+            timeout=settings.referral_timeout_s, transport=transport, follow_redirects=False
+        )
+        # Long enough for one attempt to finish; a crashed node's rows free up after it.
+        self._lease = timedelta(seconds=settings.referral_timeout_s * 3 + 5)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="referral-relay")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._client.aclose()
+
+    async def _run(self) -> None:
+        wake = self._referrals.outbox_changed
+        while True:
+            try:
+                await self.deliver_due()
+                await self._raise_alerts()
+            except ChatError as error:
+                # The database is away; the rows wait for it.
+                logger.warning("referral relay paused", extra={"code": error.code})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self._settings.referral_relay_interval_s)
+            wake.clear()
+
+    async def deliver_due(self) -> None:
+        deliveries = await self._referrals.store.claim_due(self._clock(), self._lease, BATCH)
+        await asyncio.gather(*(self._deliver(delivery) for delivery in deliveries))
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        error = await self._post(delivery)
+        if error is None:
+            await self._referrals.delivered(delivery.referral_id)
+            logger.info(
+                "referral delivered",
+                extra={"referral_id": delivery.referral_id, "attempts": delivery.attempts + 1},
+            )
+            return
+        wait = backoff(delivery.attempts, self._settings.referral_retry_max_s)
+        retry_at = self._clock() + timedelta(seconds=wait)
+        await self._referrals.store.delivery_failed(delivery.referral_id, error, retry_at)
+        logger.info(
+            "referral delivery failed",
+            extra={
+                "referral_id": delivery.referral_id,
+                "attempts": delivery.attempts + 1,
+                "code": error,
+            },
+        )
+
+    async def _post(self, delivery: Delivery) -> str | None:
+        """Send once; ``None`` when the unit has it, otherwise a short reason."""
+        endpoint = self._referrals.endpoints.get(delivery.unit)
+        if endpoint is None:
+            return "unit no longer configured"
+        body = delivery.body.encode()
+        stamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": delivery.idempotency_key,
+            "X-Referral-Timestamp": str(stamp),
+            "X-Referral-Signature": sign(endpoint.secret, stamp, body),
+        }
+        try:
+            response = await self._client.post(endpoint.url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            return type(error).__name__
+        if response.is_success:
+            return None
+        return f"HTTP {response.status_code}"
+
+    async def _raise_alerts(self) -> None:
+        after = timedelta(seconds=self._settings.referral_alert_after_s)
+        now = self._clock()
+        for referral_id in await self._referrals.store.undelivered_since(now - after):
+            if await self._referrals.store.alert_once(referral_id, now):
+                logger.warning(
+                    "referral undelivered: supervisors alerted", extra={"referral_id": referral_id}
+                )

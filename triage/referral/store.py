@@ -1,0 +1,350 @@
+"""Referral rows, their event log and the delivery outbox.
+
+A step of a referral, its event, the chat message the visitor sees and (when sending)
+the outbox row commit in one transaction: a crash leaves either all of them or none.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chatserver.domain.records import Kind, Message
+from chatserver.domain.records import Status as ChatStatus
+from chatserver.errors import Conflict, Forbidden, NotFound
+from chatserver.store.repository import append_system_message
+from chatserver.store.schema import ConversationRow
+from chatserver.store.transaction import transaction
+from triage.referral.record import ANNOUNCED, OPEN, Status, can_move
+from triage.schema import ReferralEventRow, ReferralOutboxRow, ReferralRow
+
+#: ``staff``, ``visitor``, ``relay`` or ``unit``: who took a step.
+Actor = str
+
+
+@dataclass(frozen=True)
+class Referral:
+    id: str
+    conversation_id: str | None
+    unit: str
+    status: Status
+    shares: dict[str, Any]
+    consent: dict[str, Any] | None
+    idempotency_key: str
+    proposed_by: str
+    outcome: str | None
+    #: When each status was reached, keyed by status; ``None`` if not (yet).
+    times: dict[str, datetime | None]
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReferralEvent:
+    at: datetime
+    status: str
+    actor: Actor
+    staff_id: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    referral_id: str
+    unit: str
+    idempotency_key: str
+    body: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move of a referral: who made it, and how the chat shows it."""
+
+    to: Status
+    actor: Actor
+    staff_id: str | None
+    #: The name shown as the chat message's author.
+    author_name: str
+    now: datetime
+
+
+#: Renders the snapshot the visitor is shown, for the chat message.
+Render = Callable[[Referral], dict[str, Any]]
+#: Extra checks and changes inside the step's transaction; raise to refuse.
+Change = Callable[[AsyncSession, ReferralRow], Awaitable[None]]
+
+
+class ReferralStore:
+    def __init__(self, engine: AsyncEngine, render: Render) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._render = render
+
+    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return transaction(self._sessions)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    async def get(self, referral_id: str) -> Referral:
+        async with self._transaction() as session:
+            row = await session.get(ReferralRow, referral_id)
+            if row is None:
+                raise NotFound("No such referral.")
+            return await _referral(session, row)
+
+    async def for_conversation(self, conversation_id: str) -> list[Referral]:
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ReferralRow)
+                .where(ReferralRow.conversation_id == conversation_id)
+                .order_by(ReferralRow.proposed_at)
+            )
+            return [await _referral(session, row) for row in rows]
+
+    async def all(self, limit: int) -> list[Referral]:
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ReferralRow).order_by(ReferralRow.proposed_at.desc()).limit(limit)
+            )
+            return [await _referral(session, row) for row in rows]
+
+    async def events(self, referral_id: str) -> list[ReferralEvent]:
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ReferralEventRow)
+                .where(ReferralEventRow.referral_id == referral_id)
+                .order_by(ReferralEventRow.id)
+            )
+            return [ReferralEvent(r.at, r.status, r.actor, r.staff_id) for r in rows]
+
+    async def undelivered_since(self, before: datetime) -> list[str]:
+        """Referrals still waiting for delivery that were sent off before ``before``."""
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ReferralOutboxRow.referral_id)
+                .where(
+                    ReferralOutboxRow.delivered_at.is_(None),
+                    ReferralOutboxRow.created_at <= before,
+                )
+                .order_by(ReferralOutboxRow.created_at)
+            )
+            return list(rows)
+
+    # -- the lifecycle ----------------------------------------------------------------------------
+
+    async def propose(
+        self,
+        conversation_id: str,
+        *,
+        staff_id: str,
+        author_name: str,
+        unit: str,
+        shares: dict[str, Any],
+        now: datetime,
+    ) -> tuple[Referral, Message | None]:
+        async with self._transaction() as session:
+            conversation = await session.get(ConversationRow, conversation_id, with_for_update=True)
+            if conversation is None:
+                raise NotFound("No such conversation.")
+            if conversation.status != ChatStatus.ACTIVE or conversation.counsellor_id != staff_id:
+                raise Forbidden("Only the counsellor holding this chat may propose a referral.")
+            still_open = await session.scalar(
+                select(ReferralRow.id).where(
+                    ReferralRow.conversation_id == conversation_id,
+                    ReferralRow.status.in_([status.value for status in OPEN]),
+                )
+            )
+            if still_open is not None:
+                raise Conflict("This chat already has an open referral; cancel it first.")
+            row = ReferralRow(
+                id=secrets.token_hex(16),
+                conversation_id=conversation_id,
+                unit=unit,
+                status=Status.PROPOSED,
+                shares=shares,
+                consent=None,
+                idempotency_key=secrets.token_hex(32),
+                proposed_by=staff_id,
+                proposed_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            step = Step(Status.PROPOSED, "staff", staff_id, author_name, now)
+            return await self._record(session, row, step)
+
+    async def move(
+        self, referral_id: str, step: Step, change: Change | None = None
+    ) -> tuple[Referral, Message | None]:
+        """Take one step of the lifecycle, or refuse and change nothing."""
+        async with self._transaction() as session:
+            row = await session.get(ReferralRow, referral_id, with_for_update=True)
+            if row is None:
+                raise NotFound("No such referral.")
+            if not can_move(Status(row.status), step.to):
+                raise Conflict(f"A referral that is {row.status} cannot become {step.to}.")
+            if change is not None:
+                await change(session, row)
+            return await self._advance(session, row, step)
+
+    async def amend(
+        self, referral_id: str, step: Step, change: Change
+    ) -> tuple[Referral, Message | None]:
+        """Change a referral within its status (``step.to``), logged like a step."""
+        async with self._transaction() as session:
+            row = await session.get(ReferralRow, referral_id, with_for_update=True)
+            if row is None:
+                raise NotFound("No such referral.")
+            if row.status != step.to:
+                raise Conflict(f"The referral is {row.status}, no longer {step.to}.")
+            await change(session, row)
+            return await self._record(session, row, step)
+
+    async def delivered(self, referral_id: str, step: Step) -> tuple[Referral, Message | None]:
+        """The unit has it: close the outbox row, and mark it sent unless the unit's
+        callback already said more (received or closed)."""
+        async with self._transaction() as session:
+            row = await session.get(ReferralRow, referral_id, with_for_update=True)
+            if row is None:
+                raise NotFound("No such referral.")
+            outbox = await session.get(ReferralOutboxRow, row.id, with_for_update=True)
+            if outbox is not None:
+                outbox.attempts += 1
+                outbox.delivered_at = step.now
+                outbox.leased_until = None
+                outbox.last_error = None
+            if row.status != Status.SENDING:
+                return await _referral(session, row), None
+            return await self._advance(session, row, step)
+
+    async def _advance(
+        self, session: AsyncSession, row: ReferralRow, step: Step
+    ) -> tuple[Referral, Message | None]:
+        row.status = step.to
+        setattr(row, f"{step.to.value}_at", step.now)
+        return await self._record(session, row, step)
+
+    async def _record(
+        self, session: AsyncSession, row: ReferralRow, step: Step
+    ) -> tuple[Referral, Message | None]:
+        session.add(
+            ReferralEventRow(
+                referral_id=row.id,
+                at=step.now,
+                status=step.to,
+                actor=step.actor,
+                staff_id=step.staff_id,
+            )
+        )
+        referral = await _referral(session, row)
+        message = None
+        if step.to in ANNOUNCED and row.conversation_id is not None:
+            body = json.dumps(self._render(referral), ensure_ascii=False, sort_keys=True)
+            message = await append_system_message(
+                session, row.conversation_id, Kind.REFERRAL, step.author_name, body, step.now
+            )
+        return referral, message
+
+    # -- the outbox -------------------------------------------------------------------------------
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+        """Lease due deliveries to this node; a node that dies lets its lease run out."""
+        async with self._transaction() as session:
+            rows = list(
+                await session.scalars(
+                    select(ReferralOutboxRow)
+                    .where(
+                        ReferralOutboxRow.delivered_at.is_(None),
+                        ReferralOutboxRow.next_attempt_at <= now,
+                        or_(
+                            ReferralOutboxRow.leased_until.is_(None),
+                            ReferralOutboxRow.leased_until < now,
+                        ),
+                    )
+                    .order_by(ReferralOutboxRow.next_attempt_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            deliveries = []
+            for outbox in rows:
+                outbox.leased_until = now + lease
+                referral = await session.get(ReferralRow, outbox.referral_id)
+                assert referral is not None
+                deliveries.append(
+                    Delivery(
+                        referral_id=referral.id,
+                        unit=referral.unit,
+                        idempotency_key=referral.idempotency_key,
+                        body=outbox.body,
+                        attempts=outbox.attempts,
+                    )
+                )
+            return deliveries
+
+    async def delivery_failed(self, referral_id: str, error: str, retry_at: datetime) -> None:
+        async with self._transaction() as session:
+            outbox = await session.get(ReferralOutboxRow, referral_id, with_for_update=True)
+            if outbox is None or outbox.delivered_at is not None:
+                return
+            outbox.attempts += 1
+            outbox.last_error = error[:200]
+            outbox.next_attempt_at = retry_at
+            outbox.leased_until = None
+
+    async def alert_once(self, referral_id: str, now: datetime) -> bool:
+        """Mark the referral's alert as raised; ``False`` if it already was."""
+        async with self._transaction() as session:
+            outbox = await session.get(ReferralOutboxRow, referral_id, with_for_update=True)
+            if outbox is None or outbox.alerted_at is not None:
+                return False
+            outbox.alerted_at = now
+            return True
+
+
+async def add_to_outbox(session: AsyncSession, row: ReferralRow, body: str, now: datetime) -> None:
+    session.add(
+        ReferralOutboxRow(
+            referral_id=row.id,
+            body=body,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+async def take_back_from_outbox(session: AsyncSession, row: ReferralRow, now: datetime) -> None:
+    """Withdraw a referral that has not gone out; refuse while a relay is sending it."""
+    outbox = await session.get(ReferralOutboxRow, row.id, with_for_update=True)
+    if outbox is None:
+        return
+    if outbox.leased_until is not None and outbox.leased_until >= now:
+        raise Conflict("The referral is being delivered right now; try again in a moment.")
+    await session.delete(outbox)
+
+
+async def _referral(session: AsyncSession, row: ReferralRow) -> Referral:
+    outbox = await session.get(ReferralOutboxRow, row.id)
+    return Referral(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        unit=row.unit,
+        status=Status(row.status),
+        shares=dict(row.shares),
+        consent=None if row.consent is None else dict(row.consent),
+        idempotency_key=row.idempotency_key,
+        proposed_by=row.proposed_by,
+        outcome=row.outcome,
+        times={status.value: getattr(row, f"{status.value}_at") for status in Status},
+        attempts=0 if outbox is None else outbox.attempts,
+        last_error=None if outbox is None else outbox.last_error,
+        next_attempt_at=None if outbox is None or outbox.delivered_at else outbox.next_attempt_at,
+    )

@@ -209,7 +209,9 @@ def _contact(value: object) -> dict[str, str]:
         raise InvalidInput(
             "'contact' must be an object with 'method' and 'detail'", field="contact"
         )
-    refuse_unknown_fields(value, ("method", "detail"))
+    unknown = sorted(set(value) - {"method", "detail"})
+    if unknown:
+        raise InvalidInput(f"unknown field 'contact.{unknown[0][:40]}'", field="contact")
     method = value.get("method")
     if method not in CONTACT_METHODS:
         raise InvalidInput(

@@ -72,6 +72,9 @@ class Relay:
             except ChatError as error:
                 # The database is away; the rows wait for it.
                 logger.warning("referral relay paused", extra={"code": error.code})
+            except Exception:
+                # A bug must not stop delivery for good: log it and try again next round.
+                logger.exception("referral relay failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._settings.referral_relay_interval_s)
             wake.clear()

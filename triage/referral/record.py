@@ -62,7 +62,8 @@ OPEN = frozenset({Status.PROPOSED, Status.CONSENTED, Status.SENDING})
 NEXT: Mapping[Status, frozenset[Status]] = {
     Status.PROPOSED: frozenset({Status.CONSENTED, Status.REFUSED, Status.CANCELLED}),
     Status.CONSENTED: frozenset({Status.SENDING, Status.WITHDRAWN, Status.CANCELLED}),
-    Status.SENDING: frozenset({Status.SENT, Status.WITHDRAWN}),
+    # The unit may answer its callback before this side has recorded the delivery.
+    Status.SENDING: frozenset({Status.SENT, Status.WITHDRAWN, Status.RECEIVED, Status.CLOSED}),
     Status.SENT: frozenset({Status.RECEIVED, Status.CLOSED}),
     Status.RECEIVED: frozenset({Status.CLOSED}),
 }

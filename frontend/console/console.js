@@ -3,9 +3,15 @@
 
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
+import {
+  AGE_BANDS, CONSENT_METHODS, CONTACT_METHODS, EXPLOITATION_FORMS, GENDERS, GUARDIANS, OPEN, PROBABLY_DUTCH, SECTORS,
+  ageBandOf, isNewer, sharesList,
+} from '/shared/referral.js';
 
 const $ = (id) => document.getElementById(id);
 const STAFF_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const PHONE = /^[0-9+\-() ]{6,20}$/;
+const COUNTRY = /^[A-Z]{2}$/;
 
 let token = sessionStorage.getItem('staffToken'); // sessionStorage: a closed tab is a logged-out tab
 let me = null;
@@ -15,6 +21,7 @@ let waiting = [];
 let selected = null;
 let focusNext = null; // the chat just accepted: show it as soon as it arrives
 const chats = new Map(); // conversation id -> chat state and its elements
+let referralCatalogue = null; // { units, provinces } for the referral form, loaded when first needed
 
 // -- HTTP ----------------------------------------------------------------------------------------
 
@@ -178,6 +185,7 @@ async function loadDetail(id) {
     upsert(data.conversation);
     for (const message of data.messages) conn?.accept(message); // same dedupe as the socket
     for (const note of data.notes) addNote(note);
+    loadReferrals(id);
   } catch (error) {
     const chat = chats.get(id);
     if (error.status === 403 && chat) setStatus(chat, 'transferred');
@@ -188,7 +196,9 @@ async function loadDetail(id) {
 function onMessage(frame) {
   const chat = chats.get(frame.conversation_id) ?? upsert({ id: frame.conversation_id, status: 'active' });
   if (frame.client_msg_id) document.getElementById(`echo-${frame.client_msg_id}`)?.remove();
-  insertMessage(chat, frame.kind === 'event' ? eventItem(frame) : textItem(frame));
+  const referral = frame.kind === 'referral' && frame.referral;
+  insertMessage(chat, frame.kind === 'event' ? eventItem(frame) : referral ? referralLine(referral) : textItem(frame));
+  if (referral) { referralNews(chat, frame, referral); return; }
   if (frame.kind === 'event' && frame.text.startsWith('ended_')) setStatus(chat, 'ended');
   if (frame.author !== 'visitor') return;
   showTyping(chat, false);
@@ -269,6 +279,8 @@ function createChat(id) {
     tab, pane, typingSentAt: 0, typingIdle: null, typingHide: null,
     transcript: q('.transcript'), typing: q('.typing'), reply: q('.reply textarea'),
     noteText: q('.note-form textarea'), transferField: q('.transfer-field'),
+    referrals: new Map(), currentReferral: null, referralForm: q('.referral-form'), referralDetailsOpen: false,
+    guardianDraft: { party: 'parent', method: 'phone' },
   };
   chats.set(id, chat);
   wirePane(chat);
@@ -294,6 +306,7 @@ function wirePane(chat) {
     if (!conn?.send({ type: 'end', conversation_id: chat.id })) toast(t('notConnected'));
   });
   pane.querySelector('.close-tab').addEventListener('click', () => closeChat(chat));
+  wireReferral(chat);
 }
 
 function select(id) {
@@ -345,6 +358,7 @@ function setStatus(chat, status) {
   chat.pane.querySelector('.close-tab').hidden = active;
   chat.pane.querySelector('.note-form').hidden = status === 'transferred'; // wrap-up notes after the end are fine
   if (!active) showTyping(chat, false);
+  renderReferralPanel(chat);
   renderHead(chat);
   renderTab(chat);
 }
@@ -461,6 +475,524 @@ function showTyping(chat, active) {
   if (active) chat.typingHide = setTimeout(() => { chat.typing.hidden = true; }, 8000);
 }
 
+// -- referral to the police (AVIM) ------------------------------------------------------------------
+//
+// The counsellor proposes; the visitor sees exactly the proposal in the chat and consents or not;
+// the counsellor sends. Every state change also arrives as a "referral" message on the socket,
+// and the HTTP answers carry the same states: whichever comes first is shown (isNewer keeps the
+// order). The panel shows the open referral, or the last one when none is open.
+
+const lineReferrals = new WeakMap(); // transcript li -> the referral state it reports
+
+function referralLine(referral) {
+  const li = document.createElement('li');
+  li.className = 'msg system referral-line';
+  lineReferrals.set(li, referral);
+  renderReferralLine(li);
+  return li;
+}
+
+function renderReferralLine(li) {
+  const referral = lineReferrals.get(li);
+  li.replaceChildren(part('p', 'text', t('refStaffLine', { unit: referral.unit?.name ?? '', status: referralStatusText(referral) })));
+}
+
+function referralStatusText(referral) {
+  if (referral.status === 'consented' && referral.needs_guardian_consent) return t('refStaff_needsGuardian');
+  return t(`refStaff_${referral.status}`);
+}
+
+function referralNews(chat, frame, referral) {
+  const changed = isNewer(referral, chat.referrals.get(referral.id));
+  mergeReferral(chat, referral);
+  if (!changed || frame.seq <= chat.historyUntil) return; // history, or our own step already shown
+  if (chat.id !== selected || document.hidden) { chat.unread += 1; renderTab(chat); }
+  announce(t('refStaffAnnounce', { name: chat.pseudonym, unit: referral.unit?.name ?? '', status: referralStatusText(referral) }));
+}
+
+function mergeReferral(chat, referral) {
+  const known = chat.referrals.get(referral.id);
+  const newer = isNewer(referral, known);
+  const same = known && known.status === referral.status && known.needs_guardian_consent === referral.needs_guardian_consent;
+  // An HTTP view of the same state carries more (consent, delivery): take it, but never go back.
+  if (newer || (same && 'consent' in referral)) chat.referrals.set(referral.id, referral);
+  const before = chat.currentReferral;
+  const current = chat.referrals.get(before);
+  if (!current || current.id === referral.id || !OPEN.has(current.status)) chat.currentReferral = referral.id;
+  if (newer || before !== chat.currentReferral) renderReferralPanel(chat); // no redraw, no lost focus
+}
+
+async function loadReferrals(id) {
+  try {
+    const data = await api('GET', `/api/triage/conversations/${encodeURIComponent(id)}/referrals`);
+    const chat = chats.get(id);
+    if (!chat) return;
+    // Oldest first, so the newest ends up current; "sending" is never a chat message, only here.
+    const found = [...data.referrals].sort((a, b) => String(a.proposed_at).localeCompare(String(b.proposed_at)));
+    for (const referral of found) mergeReferral(chat, referral);
+  } catch {
+    // No triage access (any more): the chat's own referral messages still show the states.
+  }
+}
+
+function wireReferral(chat) {
+  const { pane, referralForm: form } = chat;
+  const opener = pane.querySelector('.referral-open');
+  form.id = `referral-form-${chat.id}`;
+  opener.setAttribute('aria-controls', form.id);
+  opener.addEventListener('click', () => (form.hidden ? openReferralForm(chat) : closeReferralForm(chat)));
+  form.addEventListener('submit', (event) => { event.preventDefault(); proposeReferral(chat); });
+}
+
+function renderReferralPanel(chat) {
+  const { pane } = chat;
+  const referral = chat.referrals.get(chat.currentReferral);
+  const open = Boolean(referral && OPEN.has(referral.status));
+  const mayPropose = chat.status === 'active' && !open;
+  pane.querySelector('.referral-open').hidden = !mayPropose;
+  if (!mayPropose && !chat.referralForm.hidden) closeReferralForm(chat, false);
+  const box = pane.querySelector('.referral-current');
+  const hadFocus = box.contains(document.activeElement);
+  if (!referral) { box.replaceChildren(part('p', 'hint', t('refNoReferral'))); return; }
+
+  const status = part('p', 'referral-status', t('refStaffLine', { unit: referral.unit?.name ?? '', status: referralStatusText(referral) }));
+  status.tabIndex = -1; // focus comes here after a step, so the new state is read out
+  status.dataset.status = referral.status;
+  const details = document.createElement('details');
+  details.open = chat.referralDetailsOpen;
+  details.addEventListener('toggle', () => { chat.referralDetailsOpen = details.open; });
+  const summary = document.createElement('summary');
+  summary.textContent = t('refSharedSummary');
+  details.append(summary, part('p', 'hint', referral.unit?.contact_text ?? ''), sharesList(referral.shares, true));
+  const items = [status, details];
+
+  const mayAct = chat.status !== 'transferred';
+  const actions = [];
+  if (mayAct && referral.status === 'consented') {
+    const send = button('primary', t('refSend'), () => referralStep(chat, referral, 'send'));
+    if (referral.needs_guardian_consent) {
+      const why = part('p', 'hint', t('refSendBlocked'));
+      why.id = `referral-send-why-${chat.id}`;
+      send.disabled = true;
+      send.setAttribute('aria-describedby', why.id);
+      items.push(guardianForm(chat, referral), why);
+    }
+    actions.push(send);
+  }
+  if (mayAct && (referral.status === 'proposed' || referral.status === 'consented')) {
+    actions.push(button('secondary danger', t('refCancel'), () => referralStep(chat, referral, 'cancel')));
+  }
+  if (referral.status === 'sending') items.push(part('p', 'hint', t('refSendingHint')));
+  if (actions.length) {
+    const row = document.createElement('div');
+    row.className = 'actions';
+    row.append(...actions);
+    items.push(row);
+  }
+  const error = part('p', 'field-error referral-error', '');
+  error.hidden = true;
+  items.push(error);
+  box.replaceChildren(...items);
+  if (hadFocus) status.focus(); // the focused control was redrawn: keep the reader in the panel
+}
+
+/** A minor answered for themselves: the parent's or guardian's consent, and how it was given. */
+function guardianForm(chat, referral) {
+  const form = document.createElement('form');
+  form.className = 'guardian-form';
+  form.method = 'post';
+  const party = choiceSelect('party', GUARDIANS, 'refGuardian_');
+  const method = choiceSelect('method', CONSENT_METHODS, 'refMethod_');
+  party.value = chat.guardianDraft.party;
+  method.value = chat.guardianDraft.method;
+  party.addEventListener('change', () => { chat.guardianDraft.party = party.value; });
+  method.addEventListener('change', () => { chat.guardianDraft.method = method.value; });
+  const save = document.createElement('button');
+  save.type = 'submit';
+  save.className = 'secondary';
+  save.textContent = t('refGuardianSave');
+  const heading = part('p', 'guardian-heading', t('refGuardianHeading'));
+  form.append(heading, labelled(t('refGuardianParty'), party), labelled(t('refGuardianMethod'), method), save);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    referralStep(chat, referral, 'guardian-consent', { party: party.value, method: method.value });
+  });
+  return form;
+}
+
+async function referralStep(chat, referral, action, body = {}) {
+  const unit = referral.unit?.name ?? '';
+  if (action === 'send' && !confirm(t('refConfirmSend', { unit }))) return;
+  if (action === 'cancel' && !confirm(t('refConfirmCancel'))) return;
+  const box = chat.pane.querySelector('.referral-current');
+  for (const control of box.querySelectorAll('button, select')) control.disabled = true;
+  try {
+    const updated = await api('POST', `/api/triage/referrals/${encodeURIComponent(referral.id)}/${action}`, body);
+    mergeReferral(chat, updated);
+    box.querySelector('.referral-status')?.focus();
+  } catch (error) {
+    if (error.status === 401) { endSession(t('sessionExpired')); return; }
+    renderReferralPanel(chat); // enabled again as the state allows
+    showReferralError(box, error);
+  }
+}
+
+function showReferralError(box, error) {
+  const text = error.message && error.code !== 'unavailable' ? `${errorText(error)} (${error.message})` : errorText(error);
+  const line = box.querySelector('.referral-error');
+  if (line) { line.textContent = text; line.hidden = false; }
+  toast(text);
+}
+
+// -- the proposal form
+
+async function openReferralForm(chat) {
+  if (!referralCatalogue) {
+    try {
+      referralCatalogue = await api('GET', '/api/triage/referral-units');
+    } catch (error) {
+      if (error.status === 401) { endSession(t('sessionExpired')); return; }
+      toast(t('refUnitsFailed'));
+      return;
+    }
+  }
+  const form = chat.referralForm;
+  if (!form.childElementCount) buildReferralForm(chat);
+  if (!form.dataset.touched) prefillReferral(chat);
+  form.hidden = false;
+  chat.pane.querySelector('.referral-open').setAttribute('aria-expanded', 'true');
+  form.elements.province.focus();
+}
+
+function closeReferralForm(chat, returnFocus = true) {
+  chat.referralForm.hidden = true;
+  const opener = chat.pane.querySelector('.referral-open');
+  opener.setAttribute('aria-expanded', 'false');
+  if (returnFocus && !opener.hidden) opener.focus();
+}
+
+function buildReferralForm(chat) {
+  const form = chat.referralForm;
+  const id = (name) => `rf-${chat.id}-${name}`;
+  const control = (element, name) => { element.name = name; element.id = id(name); return element; };
+
+  const province = control(document.createElement('select'), 'province');
+  province.append(option('', 'refProvincePick'));
+  for (const p of referralCatalogue.provinces) province.append(new Option(p.name, p.code));
+  const provinceHint = part('p', 'hint province-hint', '');
+  provinceHint.id = id('province-hint');
+  provinceHint.setAttribute('aria-live', 'polite');
+  province.setAttribute('aria-describedby', provinceHint.id);
+  const unit = control(document.createElement('select'), 'unit');
+  const unitText = part('p', 'hint unit-text', '');
+  unitText.id = id('unit-text');
+  province.addEventListener('change', () => suggestUnits(chat));
+  unit.addEventListener('change', () => describeUnit(chat));
+
+  const age = control(document.createElement('input'), 'age');
+  Object.assign(age, { type: 'number', inputMode: 'numeric', min: '1', max: '120', step: '1', autocomplete: 'off' });
+  const band = control(choiceSelect('age_band', AGE_BANDS, 'refBand_', 'refPick'), 'age_band');
+  const bandHint = part('p', 'hint band-hint', t('refBandDerived'));
+  bandHint.dataset.i18n = 'refBandDerived';
+  bandHint.hidden = true;
+  age.addEventListener('input', () => deriveBand(chat));
+
+  const nationality = control(document.createElement('input'), 'nationality');
+  Object.assign(nationality, { maxLength: 2, autocomplete: 'off', spellcheck: false, autocapitalize: 'characters' });
+  nationality.addEventListener('input', () => { nationality.value = nationality.value.toUpperCase(); });
+  const dutch = checkbox('probably_dutch', 'probably_dutch', 'refProbablyDutch');
+  dutch.input.id = id('probably_dutch');
+  dutch.input.addEventListener('change', () => { nationality.disabled = dutch.input.checked; });
+
+  const method = control(choiceSelect('contact_method', CONTACT_METHODS, 'refContact_'), 'contact_method');
+  const detail = control(document.createElement('input'), 'contact_detail');
+  Object.assign(detail, { maxLength: 200, autocomplete: 'off' });
+  const detailHint = part('p', 'hint contact-hint', '');
+  detailHint.id = id('contact-hint');
+  detail.setAttribute('aria-describedby', detailHint.id);
+  method.addEventListener('change', () => describeContact(chat));
+
+  const summary = control(document.createElement('textarea'), 'summary');
+  Object.assign(summary, { rows: 5, maxLength: 2000, autocomplete: 'off' });
+
+  const gender = control(choiceSelect('gender', GENDERS, 'refGender_'), 'gender');
+  const unsafe = checkbox('acutely_unsafe', 'acutely_unsafe', 'refField_acutely_unsafe');
+  unsafe.input.id = id('acutely_unsafe');
+
+  const formError = part('p', 'field-error form-error', '');
+  formError.setAttribute('role', 'alert');
+  formError.hidden = true;
+  const submit = document.createElement('button');
+  submit.type = 'submit';
+  submit.className = 'primary';
+  submit.dataset.i18n = 'refSubmit';
+  submit.textContent = t('refSubmit');
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'secondary';
+  close.dataset.i18n = 'refCloseForm';
+  close.textContent = t('refCloseForm');
+  close.addEventListener('click', () => closeReferralForm(chat));
+  const row = document.createElement('div');
+  row.className = 'actions';
+  row.append(submit, close);
+
+  const hint = part('p', 'hint', t('refFormHint'));
+  hint.dataset.i18n = 'refFormHint';
+  form.replaceChildren(
+    hint,
+    field(chat, 'province', i18nLabel('refProvince', province), provinceHint),
+    field(chat, 'unit', i18nLabel('refUnit', unit), unitText),
+    field(chat, 'exploitation_forms', checkGroup('refField_exploitation_forms', 'exploitation_forms', EXPLOITATION_FORMS, 'refExploitation_')),
+    field(chat, 'sectors', checkGroup('refSectorsLegend', 'sectors', SECTORS, 'refSector_')),
+    field(chat, 'gender', i18nLabel('refField_gender', gender)),
+    field(chat, 'age', i18nLabel('refAgeLabel', age)),
+    field(chat, 'age_band', i18nLabel('refAgeBandLabel', band), bandHint),
+    field(chat, 'nationality', i18nLabel('refNationalityLabel', nationality), dutch.label),
+    field(chat, 'contact', i18nLabel('refContactMethod', method), i18nLabel('refContactDetail', detail), detailHint),
+    field(chat, 'acutely_unsafe', unsafe.label),
+    field(chat, 'summary', i18nLabel('refSummaryLabel', summary)),
+    formError,
+    row,
+  );
+  form.addEventListener('input', () => { form.dataset.touched = '1'; });
+  refreshReferralForm(chat);
+}
+
+/** One field of the form, with the place its error is shown and announced. */
+function field(chat, name, ...children) {
+  const block = document.createElement('div');
+  block.className = 'rf field';
+  block.dataset.field = name;
+  const error = part('p', 'field-error', '');
+  error.id = `rf-${chat.id}-${name}-error`;
+  error.hidden = true;
+  block.append(...children, error);
+  for (const control of block.querySelectorAll('input, select, textarea')) {
+    const described = control.getAttribute('aria-describedby');
+    control.setAttribute('aria-describedby', described ? `${described} ${error.id}` : error.id);
+  }
+  return block;
+}
+
+function i18nLabel(key, control) {
+  const label = document.createElement('label');
+  const span = part('span', '', t(key));
+  span.dataset.i18n = key;
+  label.append(span, control);
+  return label;
+}
+
+function checkbox(name, value, key) {
+  const input = document.createElement('input');
+  input.type = 'checkbox';
+  input.name = name;
+  input.value = value;
+  const span = part('span', '', t(key));
+  span.dataset.i18n = key;
+  const label = document.createElement('label');
+  label.className = 'check';
+  label.append(input, span);
+  return { input, label };
+}
+
+function checkGroup(legendKey, name, codes, prefix) {
+  const fieldset = document.createElement('fieldset');
+  const legend = part('legend', '', t(legendKey));
+  legend.dataset.i18n = legendKey;
+  fieldset.append(legend, ...codes.map((code) => checkbox(name, code, `${prefix}${code}`).label));
+  return fieldset;
+}
+
+function choiceSelect(name, codes, prefix, pickKey) {
+  const select = document.createElement('select');
+  select.name = name;
+  if (pickKey) select.append(option('', pickKey));
+  for (const code of codes) select.append(option(code, `${prefix}${code}`));
+  return select;
+}
+
+function option(value, key) {
+  const item = new Option(t(key), value);
+  item.dataset.i18n = key;
+  return item;
+}
+
+/** What the visitor told us in the profile, as a starting point the counsellor checks. */
+function prefillReferral(chat) {
+  const { elements } = chat.referralForm;
+  elements.gender.value = chat.gender ?? 'unknown';
+  elements.age.value = chat.age ?? '';
+  deriveBand(chat);
+}
+
+/** Texts that depend on choices or the language: redrawn on both. */
+function refreshReferralForm(chat) {
+  if (!chat.referralForm.childElementCount) return;
+  renderUnitOptions(chat);
+  describeContact(chat);
+}
+
+function unitName(code) {
+  return referralCatalogue.units.find((unit) => unit.code === code)?.name ?? code;
+}
+
+/** The unit list; the chosen province's units first. Units without an endpoint cannot be chosen. */
+function renderUnitOptions(chat) {
+  const { elements } = chat.referralForm;
+  const select = elements.unit;
+  const chosen = select.value;
+  const province = referralCatalogue.provinces.find((p) => p.code === elements.province.value);
+  const unitOption = (unit) => {
+    const item = new Option(unit.configured ? unit.name : `${unit.name} (${t('refNotConfigured')})`, unit.code);
+    item.disabled = !unit.configured;
+    return item;
+  };
+  const items = [option('', 'refUnitPick')];
+  if (province) {
+    const near = document.createElement('optgroup');
+    near.label = t('refUnitsForProvince', { province: province.name });
+    const other = document.createElement('optgroup');
+    other.label = t('refUnitsOther');
+    for (const unit of referralCatalogue.units) (province.units.includes(unit.code) ? near : other).append(unitOption(unit));
+    items.push(near, other);
+  } else {
+    items.push(...referralCatalogue.units.map(unitOption));
+  }
+  select.replaceChildren(...items);
+  select.value = chosen;
+  if (select.selectedOptions[0]?.disabled) select.value = '';
+  const names = province ? province.units.map(unitName).join(` ${getLang() === 'nl' ? 'en' : 'and'} `) : '';
+  const hint = chat.referralForm.querySelector('.province-hint');
+  hint.textContent = province ? t(province.units.length > 1 ? 'refProvinceSplit' : 'refProvinceOne', { province: province.name, units: names }) : '';
+  hint.hidden = !province;
+  describeUnit(chat);
+}
+
+/** A province with one unit picks it (when configured); a split province leaves the choice open. */
+function suggestUnits(chat) {
+  const { elements } = chat.referralForm;
+  const province = referralCatalogue.provinces.find((p) => p.code === elements.province.value);
+  renderUnitOptions(chat);
+  if (!province) return;
+  const configured = province.units.filter((code) => referralCatalogue.units.find((u) => u.code === code)?.configured);
+  if (province.units.length === 1 && configured.length === 1) elements.unit.value = configured[0];
+  else if (!province.units.includes(elements.unit.value)) elements.unit.value = '';
+  describeUnit(chat);
+}
+
+/** What the visitor will be told about how this unit makes contact. */
+function describeUnit(chat) {
+  const { elements } = chat.referralForm;
+  const unit = referralCatalogue.units.find((u) => u.code === elements.unit.value);
+  const text = chat.referralForm.querySelector('.unit-text');
+  text.textContent = unit?.contact_text ?? '';
+  text.hidden = !unit;
+}
+
+function describeContact(chat) {
+  const { elements } = chat.referralForm;
+  chat.referralForm.querySelector('.contact-hint').textContent = t(`refContactHint_${elements.contact_method.value}`);
+}
+
+/** With an age, the band follows from it (the server derives the same); without one it is asked. */
+function deriveBand(chat) {
+  const { elements } = chat.referralForm;
+  const age = Number(elements.age.value.trim());
+  const known = elements.age.value.trim() !== '' && Number.isInteger(age) && age >= 1 && age <= 120;
+  if (known) elements.age_band.value = ageBandOf(age);
+  else if (elements.age_band.disabled) elements.age_band.value = '';
+  elements.age_band.disabled = known;
+  chat.referralForm.querySelector('.band-hint').hidden = !known;
+}
+
+/** The proposal as the server takes it, or the fields that are wrong. */
+function readProposal(form) {
+  const { elements } = form;
+  const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
+  const errors = {};
+  const unit = elements.unit.value;
+  if (!unit) errors.unit = t('refErr_unit');
+  const forms = checked('exploitation_forms');
+  if (!forms.length) errors.exploitation_forms = t('refErr_exploitation_forms');
+  const ageText = elements.age.value.trim();
+  const age = Number(ageText);
+  const ageBad = elements.age.validity.badInput || (ageText !== '' && !(Number.isInteger(age) && age >= 1 && age <= 120));
+  if (ageBad) errors.age = t('refErr_age');
+  const band = ageText && !ageBad ? ageBandOf(age) : elements.age_band.value;
+  if (!ageText && !band) errors.age_band = t('refErr_age_band');
+  const nationality = elements.probably_dutch.checked ? PROBABLY_DUTCH : elements.nationality.value.trim().toUpperCase();
+  if (nationality !== PROBABLY_DUTCH && !COUNTRY.test(nationality)) errors.nationality = t('refErr_nationality');
+  const method = elements.contact_method.value;
+  const detail = elements.contact_detail.value.trim();
+  if (detail.length > 200 || (method === 'phone' && !PHONE.test(detail)) || (method === 'contact_moment' && !detail)) {
+    errors.contact = t('refErr_contact');
+  }
+  const summary = elements.summary.value.trim();
+  if (!summary || summary.length > 2000) errors.summary = t('refErr_summary');
+  const body = {
+    unit, exploitation_forms: forms, sectors: checked('sectors'), gender: elements.gender.value,
+    age: ageText && !ageBad ? age : null, age_band: band || null, nationality,
+    contact: { method, detail }, acutely_unsafe: elements.acutely_unsafe.checked, summary,
+  };
+  return { body, errors };
+}
+
+function showFieldErrors(form, errors) {
+  let first = null;
+  for (const block of form.querySelectorAll('[data-field]')) {
+    const text = errors[block.dataset.field] ?? '';
+    const error = block.querySelector(':scope > .field-error');
+    error.textContent = text;
+    error.hidden = !text;
+    for (const control of block.querySelectorAll('input, select, textarea')) {
+      control.setAttribute('aria-invalid', String(Boolean(text)));
+      if (text && !first && !control.disabled) first = control;
+    }
+  }
+  const unplaced = Object.entries(errors).filter(([name]) => !form.querySelector(`[data-field="${name}"]`));
+  const formError = form.querySelector('.form-error');
+  formError.textContent = unplaced.map(([, text]) => text).join(' ');
+  formError.hidden = !unplaced.length;
+  first?.focus();
+}
+
+async function proposeReferral(chat) {
+  const form = chat.referralForm;
+  const { body, errors } = readProposal(form);
+  if (Object.keys(errors).length) { showFieldErrors(form, errors); return; }
+  showFieldErrors(form, {});
+  const submit = form.querySelector('[type="submit"]');
+  submit.disabled = true;
+  try {
+    const referral = await api('POST', `/api/triage/conversations/${encodeURIComponent(chat.id)}/referrals`, body);
+    form.reset();
+    delete form.dataset.touched;
+    form.elements.nationality.disabled = false;
+    refreshReferralForm(chat);
+    closeReferralForm(chat, false);
+    mergeReferral(chat, referral);
+    chat.pane.querySelector('.referral-status')?.focus();
+    toast(t('refProposedToast'));
+  } catch (error) {
+    if (error.status === 401) { endSession(t('sessionExpired')); return; }
+    const key = `refErr_${error.field}`;
+    const text = error.field && t(key) !== key ? t(key) : `${errorText(error)}${error.message ? ` (${error.message})` : ''}`;
+    showFieldErrors(form, { [error.field ?? '']: text });
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function button(className, text, onClick) {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = className;
+  element.textContent = text;
+  element.addEventListener('click', onClick);
+  return element;
+}
+
 // -- transcript items ----------------------------------------------------------------------------
 
 function insertMessage(chat, li) {
@@ -542,6 +1074,9 @@ document.addEventListener('languagechange', () => {
     for (const li of chat.pane.querySelectorAll('[data-event]')) {
       li.querySelector('.text').textContent = t(`staffEv_${li.dataset.event}`, { name: li.dataset.name });
     }
+    for (const li of chat.pane.querySelectorAll('.referral-line')) renderReferralLine(li);
+    renderReferralPanel(chat);
+    refreshReferralForm(chat);
   }
 });
 

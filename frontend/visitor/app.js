@@ -6,6 +6,7 @@
 
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
+import { PARTIES, isNewer, sharesList } from '/shared/referral.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -61,6 +62,7 @@ document.addEventListener('languagechange', () => {
   if (pseudonym) $('pseudonym').textContent = t('pseudonym', { name: pseudonym });
   renderQueue();
   for (const li of document.querySelectorAll('[data-event]')) li.querySelector('.text').textContent = eventText(li.dataset.event, li.dataset.name);
+  for (const li of document.querySelectorAll('[data-referral]')) renderReferral(li);
 });
 
 // -- start ---------------------------------------------------------------------------------------
@@ -117,6 +119,7 @@ function showView(name) {
 
 function openChat() {
   $('transcript').replaceChildren();
+  latestCards.clear();
   $('ended').hidden = true;
   $('composer').hidden = $('end').hidden = false;
   $('pseudonym').textContent = pseudonym ? t('pseudonym', { name: pseudonym }) : '';
@@ -160,8 +163,10 @@ function onFrame(frame) {
 function onMessage(frame) {
   serverLast = Math.max(serverLast, frame.seq);
   if (frame.client_msg_id) document.getElementById(`echo-${frame.client_msg_id}`)?.remove();
-  const li = frame.kind === 'event' ? eventItem(frame) : textItem(frame);
+  const referral = frame.kind === 'referral' && frame.referral;
+  const li = frame.kind === 'event' ? eventItem(frame) : referral ? referralItem(referral) : textItem(frame);
   insertMessage(li);
+  if (referral) focusCardIfAsked(li);
   if (session) { session.seen = Math.max(session.seen ?? 0, frame.seq); saveSession(); }
   if (frame.kind === 'event') {
     if (frame.text === 'counsellor_joined' || frame.text === 'transferred') setStatus('active');
@@ -170,7 +175,9 @@ function onMessage(frame) {
     showTyping(false);
   }
   if (frame.seq > replayUntil && frame.author !== 'visitor') {
-    announce(frame.kind === 'event' ? li.textContent : t('newMessage', { name: frame.author_name, text: frame.text }));
+    const news = frame.kind === 'event' ? li.textContent
+      : referral ? cards.get(li).news : t('newMessage', { name: frame.author_name, text: frame.text });
+    if (news) announce(news);
   }
   finishIfEnded();
 }
@@ -218,6 +225,7 @@ function setStatus(next) {
   $('ended').hidden = !ended;
   $('composer').hidden = $('end').hidden = ended;
   if (ended) { showTyping(false); $('connection').hidden = true; }
+  if (ended) for (const li of latestCards.values()) renderReferral(li); // no answers once the chat is over
   finishIfEnded();
 }
 
@@ -322,6 +330,211 @@ function announce(text) {
   const region = $('announcer');
   region.textContent = '';
   setTimeout(() => { region.textContent = text; }, 50); // a fresh change, so repeats are read too
+}
+
+// -- referral to the police ---------------------------------------------------------------------
+//
+// Each change of a referral arrives as a new message with the same referral id. The newest one is
+// a card with the unit, exactly what would be shared and the visitor's choices; earlier ones
+// shrink to a read-only line, so nobody answers a proposal that has moved on. Consent is given to
+// what the card shows, so the card shows every shared field, labelled, and nothing is guessed.
+
+const latestCards = new Map(); // referral id -> the li of its newest card
+const cards = new WeakMap(); // li -> { origin: the message's referral, shown: newest known, line, news }
+const partyChoice = new Map(); // referral id -> who is answering (minors), kept across redraws
+let focusReferral = null; // the visitor just acted on this referral: its next card takes the focus
+
+function referralItem(referral) {
+  const previousLi = latestCards.get(referral.id);
+  const previous = previousLi && cards.get(previousLi);
+  const li = document.createElement('li');
+  li.dataset.referral = referral.id;
+  const guardian = referral.status === 'consented' && previous?.shown.status === 'consented'
+    && previous.shown.needs_guardian_consent && !referral.needs_guardian_consent;
+  const changed = isNewer(referral, previous?.shown); // an HTTP answer may have shown it already
+  cards.set(li, {
+    origin: referral, shown: changed ? referral : previous.shown,
+    line: guardian ? 'guardian' : referral.status, news: '',
+  });
+  if (previousLi?.contains(document.activeElement)) focusReferral = referral.id;
+  latestCards.set(referral.id, li);
+  if (previousLi) renderReferral(previousLi);
+  renderReferral(li);
+  if (changed) cards.get(li).news = referral.status === 'proposed' ? t('refState_proposed') : stateText(cards.get(li));
+  return li;
+}
+
+function renderReferral(li) {
+  const card = cards.get(li);
+  if (!card) return;
+  if (latestCards.get(card.origin.id) === li) renderCard(li, card);
+  else renderLine(li, card);
+}
+
+/** An earlier state of a referral: one read-only line, as it was when it was news. */
+function renderLine(li, card) {
+  li.className = 'msg system referral-line';
+  li.removeAttribute('aria-labelledby');
+  delete li.dataset.status;
+  const key = ['proposed', 'consented', 'guardian'].includes(card.line) ? `refLine_${card.line}` : `refState_${card.line}`;
+  li.replaceChildren(part('p', 'text', t(key, { name: card.origin.unit?.name ?? '' })));
+}
+
+function stateText(card) {
+  const { status, unit } = card.shown;
+  const key = status === 'consented' && card.line === 'guardian' ? 'refState_guardian' : `refState_${status}`;
+  return t(key, { name: unit?.name ?? '' });
+}
+
+function renderCard(li, card) {
+  const referral = card.shown;
+  const { id, status, unit } = referral;
+  li.className = 'msg referral-card';
+  li.dataset.status = status;
+  const headingId = `referral-${id}-heading`;
+  const heading = part('h2', 'card-title', t('refHeading'));
+  heading.id = headingId;
+  heading.tabIndex = -1; // focus lands here after an answer, so a screen reader reads on from the top
+  li.setAttribute('aria-labelledby', headingId);
+  const body = [heading, part('p', 'text', status === 'proposed' ? t('refProposedIntro') : stateText(card))];
+  if (status === 'proposed' || status === 'consented') {
+    const shared = [
+      part('h3', 'unit', t('refUnitLine', { name: unit.name })),
+      part('p', 'contact-text', unit.contact_text),
+      part('h3', '', t('refSharedHeading')),
+      sharesList(referral.shares),
+      part('p', 'hint', t('refNothingElse')),
+    ];
+    if (status === 'proposed') {
+      body.push(...shared);
+    } else { // what was agreed to stays one click away, not in the way
+      const details = document.createElement('details');
+      const summary = document.createElement('summary');
+      summary.textContent = t('refSharedHeading');
+      details.append(summary, ...shared);
+      body.push(details);
+    }
+  } else if (status === 'sent' || status === 'received') {
+    body.push(part('p', 'contact-text', unit.contact_text));
+  }
+  if (status === 'consented' && referral.needs_guardian_consent) body.push(part('p', 'notice', t('refState_needsGuardian')));
+  if (canAnswer() && status === 'proposed') body.push(answerControls(li, referral));
+  if (canAnswer() && status === 'consented') body.push(actionRow(button('secondary', t('refWithdraw'), () => withdraw(li, id))));
+  const error = part('p', 'card-error', '');
+  error.hidden = true;
+  body.push(error);
+  const hadFocus = li.contains(document.activeElement);
+  li.replaceChildren(...body);
+  if (hadFocus) heading.focus(); // redrawn (language, end of chat): the reader stays on the card
+}
+
+function canAnswer() { return status !== 'ended' && Boolean(session?.token); }
+
+function answerControls(li, referral) {
+  const box = document.createElement('div');
+  box.className = 'card-answer';
+  box.append(part('p', 'question', t('refQuestion')));
+  if (referral.shares.age_band === 'minor') box.append(partyField(referral.id));
+  box.append(actionRow(
+    button('primary', t('refAccept'), () => answer(li, referral.id, true)),
+    button('secondary', t('refRefuse'), () => answer(li, referral.id, false)),
+  ));
+  return box;
+}
+
+/** A minor's consent is legally a parent's or guardian's: whoever answers says who they are. */
+function partyField(id) {
+  const fieldset = document.createElement('fieldset');
+  fieldset.className = 'party';
+  const legend = document.createElement('legend');
+  legend.textContent = t('refWhoAnswers');
+  fieldset.append(legend, part('p', 'hint', t('refMinorHint')));
+  const chosen = partyChoice.get(id) ?? 'victim';
+  for (const party of PARTIES) {
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = `party-${id}`;
+    input.value = party;
+    input.checked = party === chosen;
+    input.addEventListener('change', () => partyChoice.set(id, party));
+    const label = document.createElement('label');
+    label.append(input, ' ', t(`refParty_${party}`));
+    fieldset.append(label);
+  }
+  return fieldset;
+}
+
+function actionRow(...buttons) {
+  const row = document.createElement('div');
+  row.className = 'card-actions';
+  row.append(...buttons);
+  return row;
+}
+
+function button(className, text, onClick) {
+  const el = document.createElement('button');
+  el.type = 'button';
+  el.className = className;
+  el.textContent = text;
+  el.addEventListener('click', onClick);
+  return el;
+}
+
+function answer(li, id, consent) {
+  referralRequest(li, id, 'consent', { consent, party: partyChoice.get(id) ?? 'victim' });
+}
+
+function withdraw(li, id) { referralRequest(li, id, 'withdraw', {}); }
+
+async function referralRequest(li, id, action, body) {
+  if (!session?.token) return;
+  const controls = [...li.querySelectorAll('button, input')];
+  for (const control of controls) control.disabled = true;
+  li.setAttribute('aria-busy', 'true');
+  showCardError(li, '');
+  focusReferral = id;
+  try {
+    const response = await fetch(`/api/visitor/referrals/${encodeURIComponent(id)}/${action}`, {
+      method: 'POST', cache: 'no-store', credentials: 'omit',
+      headers: { Authorization: `Bearer ${session.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw data.error ?? { code: 'unavailable' };
+    showReferralState(data); // the socket brings the same news as a message; whichever comes first
+  } catch (error) {
+    focusReferral = null;
+    for (const control of controls) control.disabled = false;
+    const text = errorText(error?.code ? error : { code: 'unavailable' });
+    showCardError(li, text);
+    announce(text);
+  } finally {
+    li.removeAttribute('aria-busy');
+  }
+}
+
+function showReferralState(referral) {
+  const li = latestCards.get(referral.id);
+  const card = li && cards.get(li);
+  if (!card || !isNewer(referral, card.shown)) return; // its message came first and is shown
+  card.shown = referral;
+  renderCard(li, card);
+  focusCardIfAsked(li);
+  announce(stateText(card));
+}
+
+function focusCardIfAsked(li) {
+  const card = cards.get(li);
+  if (!card || focusReferral !== card.origin.id || latestCards.get(card.origin.id) !== li) return;
+  focusReferral = null;
+  li.querySelector('.card-title')?.focus();
+}
+
+function showCardError(li, text) {
+  const error = li.querySelector('.card-error');
+  if (!error) return;
+  error.textContent = text;
+  error.hidden = !text;
 }
 
 // -- composing -----------------------------------------------------------------------------------

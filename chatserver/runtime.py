@@ -11,6 +11,7 @@ from chatserver.auth.passwords import PasswordHasher
 from chatserver.broker import Broker, broker_from_url
 from chatserver.chat import ChatService, utc_now
 from chatserver.fanout import Hub, QueueFeed
+from chatserver.retention import RetentionJob
 from chatserver.settings import Settings
 from chatserver.store.engine import create_engine
 from chatserver.store.repository import Repository
@@ -26,6 +27,7 @@ class Runtime:
     accounts: Accounts
     hub: Hub
     queue_feed: QueueFeed
+    retention: RetentionJob
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -48,12 +50,15 @@ class Runtime:
             accounts=Accounts(repository, broker, hasher, settings, utc_now),
             hub=hub,
             queue_feed=QueueFeed(hub, chat.queue_snapshot),
+            retention=RetentionJob(repository, engine, settings, utc_now),
         )
 
     async def start(self) -> None:
         await self.hub.start()
+        self.retention.start()
 
     async def close(self) -> None:
+        await self.retention.close()
         await self.queue_feed.close()
         await self.broker.close()
         await self.engine.dispose()

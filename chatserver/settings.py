@@ -46,6 +46,10 @@ class Settings:
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
 
+    #: Ended chats' messages and notes are deleted this long after the end; coded data stays.
+    transcript_retention_days: float = 90.0
+    retention_interval_s: float = 3600.0
+
     #: Referral to the police: where the units' endpoints and secrets are (docs/referrals.md).
     referral_units_file: str = ""
     referral_organisation: str = "Helpline"
@@ -107,6 +111,10 @@ class Settings:
             argon2_parallelism=reader.integer(
                 "ARGON2_PARALLELISM", cls.argon2_parallelism, minimum=1
             ),
+            transcript_retention_days=reader.number(
+                "TRANSCRIPT_RETENTION_DAYS", cls.transcript_retention_days
+            ),
+            retention_interval_s=reader.number("RETENTION_INTERVAL_S", cls.retention_interval_s),
             referral_units_file=reader.text("REFERRAL_UNITS_FILE", cls.referral_units_file),
             referral_organisation=reader.text("REFERRAL_ORGANISATION", cls.referral_organisation),
             referral_retry_max_s=reader.number("REFERRAL_RETRY_MAX_S", cls.referral_retry_max_s),

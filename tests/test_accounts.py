@@ -7,16 +7,14 @@ import base64
 import hashlib
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from chatserver.settings import Settings
+from tests.support.database import database_bytes, query
 from tests.support.pilots import Counsellor
 from tests.support.server import ROOT, Server, StartServer, sqlite_server
 
@@ -30,20 +28,6 @@ ARGON2ID_OWASP = re.compile(r"^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _database(server: Server) -> Path:
-    return server.data_dir / "chat.db"
-
-
-def _query(database: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(database)) as connection:
-        return connection.execute(sql, params).fetchall()
-
-
-def _database_bytes(database: Path) -> bytes:
-    wal = database.with_name(database.name + "-wal")
-    return database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 async def _login(server: Server, username: str, password: str) -> httpx.Response:
@@ -110,21 +94,21 @@ async def test_passwords_are_stored_as_argon2id_with_the_owasp_cost(
     supervisor = await Counsellor.demo(server, "supervisor")
     await Counsellor.create(server, supervisor, "hashcheck")
 
-    hashes = dict(_query(_database(server), "SELECT username, password_hash FROM staff"))
+    hashes = dict(query(server, "SELECT username, password_hash FROM staff"))
 
     assert set(hashes) == {"demo", "supervisor", "hashcheck"}
     for username, password_hash in hashes.items():
         assert ARGON2ID_OWASP.match(password_hash), (username, password_hash)
-    assert b"hashcheck-long-password-1" not in _database_bytes(_database(server))
+    assert b"hashcheck-long-password-1" not in database_bytes(server)
 
 
 async def test_the_session_table_holds_only_the_sha256_of_the_token(server: Server) -> None:
     counsellor = await Counsellor.demo(server)
 
-    stored = _query(_database(server), "SELECT token_hash FROM staff_sessions")
+    stored = query(server, "SELECT token_hash FROM staff_sessions")
 
     assert stored == [(hashlib.sha256(counsellor.token.encode()).hexdigest(),)]
-    assert counsellor.token.encode() not in _database_bytes(_database(server))
+    assert counsellor.token.encode() not in database_bytes(server)
 
 
 async def test_usernames_are_case_insensitive_at_login(server: Server) -> None:
@@ -155,7 +139,7 @@ async def test_logout_ends_the_session(server: Server) -> None:
 
     assert response.status_code == 204
     assert await _me(server, counsellor.token) == 401
-    assert _query(_database(server), "SELECT count(*) FROM staff_sessions") == [(0,)]
+    assert query(server, "SELECT count(*) FROM staff_sessions") == [(0,)]
 
 
 async def test_logout_closes_that_sessions_socket_but_not_another_session_of_the_same_person(
@@ -292,9 +276,7 @@ async def test_a_supervisor_cannot_deactivate_themselves(server: Server) -> None
 
     assert response.status_code == 400
     assert await _me(server, supervisor.token) == 200
-    assert _query(_database(server), "SELECT active FROM staff WHERE id = ?", supervisor.id) == [
-        (1,)
-    ]
+    assert query(server, "SELECT active FROM staff WHERE id = ?", supervisor.id) == [(1,)]
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -348,4 +330,4 @@ def test_the_command_line_refuses_a_short_password(tmp_path: Path) -> None:
     )
 
     assert created.returncode != 0
-    assert _query(_database(server), "SELECT count(*) FROM staff") == [(0,)]
+    assert query(server, "SELECT count(*) FROM staff") == [(0,)]

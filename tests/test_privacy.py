@@ -7,14 +7,12 @@ import hashlib
 import json
 import re
 import socket
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.database import database_bytes, query
 from tests.support.pilots import TEST_USER_AGENT, Counsellor, Visitor, new_id
 from tests.support.server import Server
 
@@ -37,21 +35,6 @@ class Chat:
     typed: list[str]
     resume_token: str
     staff_token: str
-
-
-def _database(server: Server) -> Path:
-    return server.data_dir / "chat.db"
-
-
-def _query(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(_database(server))) as connection:
-        return connection.execute(sql, params).fetchall()
-
-
-def _database_bytes(server: Server) -> bytes:
-    database = _database(server)
-    wal = database.with_name(database.name + "-wal")
-    return database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 async def _start(server: Server, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -140,7 +123,7 @@ async def test_after_a_whole_chat_the_database_holds_no_address_and_no_user_agen
     await _whole_chat(server)
     await asyncio.to_thread(server.stop)
 
-    stored = _database_bytes(server)
+    stored = database_bytes(server)
 
     assert b"127.0.0.1" not in stored
     assert FORWARDED_FOR.encode() not in stored
@@ -154,12 +137,12 @@ async def test_the_resume_token_is_stored_only_as_its_sha256(server: Server) -> 
     await visitor.connect()
     await visitor.say("hallo")
 
-    stored = _query(
+    stored = query(
         server, "SELECT resume_token_hash FROM conversations WHERE id = ?", visitor.conversation_id
     )
 
     assert stored == [(hashlib.sha256(visitor.token.encode()).hexdigest(),)]
-    assert visitor.token.encode() not in _database_bytes(server)
+    assert visitor.token.encode() not in database_bytes(server)
 
 
 async def test_age_and_gender_are_stored_empty_when_the_visitor_does_not_give_them(
@@ -171,7 +154,7 @@ async def test_age_and_gender_are_stored_empty_when_the_visitor_does_not_give_th
 
     profile = {
         conversation_id: (age, gender)
-        for conversation_id, age, gender in _query(
+        for conversation_id, age, gender in query(
             server, "SELECT id, visitor_age, visitor_gender FROM conversations"
         )
     }

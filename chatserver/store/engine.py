@@ -34,6 +34,17 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+async def release_deleted_pages(engine: AsyncEngine) -> None:
+    """After a deletion: on SQLite, copy the WAL back and truncate it, so the old page
+    images of deleted rows are gone from disk too. PostgreSQL's VACUUM does this itself."""
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as connection:
+            # Outside any transaction: SQLite refuses a checkpoint inside one.
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -45,6 +56,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             "synchronous=FULL",
             "foreign_keys=ON",
             "busy_timeout=10000",
+            # Deleted transcripts are overwritten with zeros, not left in free pages.
+            "secure_delete=ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

@@ -333,6 +333,36 @@ class Repository:
             )
             return [_note(row, name) for row, name in rows]
 
+    # -- retention -------------------------------------------------------------------------------
+
+    async def delete_transcripts(self, ended_before: datetime, *, now: datetime, batch: int) -> int:
+        """Delete messages and notes of chats that ended before ``ended_before``.
+
+        The conversation row (and everything coded about it) stays, marked as deleted.
+        """
+        async with self._transaction() as session:
+            ids = list(
+                await session.scalars(
+                    select(ConversationRow.id)
+                    .where(
+                        ConversationRow.status == Status.ENDED,
+                        ConversationRow.ended_at < ended_before,
+                        ConversationRow.transcript_deleted_at.is_(None),
+                    )
+                    .limit(batch)
+                )
+            )
+            await _delete_transcripts(session, ids, now)
+            return len(ids)
+
+    async def delete_transcript(self, conversation_id: str, *, now: datetime) -> None:
+        """Delete one ended chat's transcript now, on request."""
+        async with self._transaction() as session:
+            row = await _locked_conversation(session, conversation_id)
+            if row.status != Status.ENDED:
+                raise Conflict("End the chat before deleting its transcript.")
+            await _delete_transcripts(session, [row.id], now)
+
     # -- staff and sessions ----------------------------------------------------------------------
 
     async def create_staff(
@@ -527,6 +557,18 @@ async def append_system_message(
     if row.status == Status.ENDED:
         return None
     return await _append(session, row, kind, SYSTEM, author_name, None, body, now)
+
+
+async def _delete_transcripts(session: AsyncSession, ids: list[str], now: datetime) -> None:
+    if not ids:
+        return
+    await session.execute(delete(MessageRow).where(MessageRow.conversation_id.in_(ids)))
+    await session.execute(delete(NoteRow).where(NoteRow.conversation_id.in_(ids)))
+    await session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.id.in_(ids))
+        .values(transcript_deleted_at=now, resume_token_hash=None)
+    )
 
 
 async def _append_event(

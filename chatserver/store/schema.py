@@ -72,6 +72,8 @@ class ConversationRow(Base):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when retention (or a supervisor, on request) deleted the messages and notes.
+    transcript_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageRow(Base):

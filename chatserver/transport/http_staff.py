@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chatserver.domain.roles import require_chat_role
+from chatserver.chat import utc_now
+from chatserver.domain.roles import Role, require_chat_role
 from chatserver.errors import Forbidden
 from chatserver.protocol.server import (
     conversation_summary,
@@ -14,6 +15,7 @@ from chatserver.protocol.server import (
     note_frame,
     staff_summary,
 )
+from chatserver.store.engine import release_deleted_pages
 from chatserver.transport.http import bearer_token, current_staff, ok, read_json, runtime_of
 
 
@@ -112,6 +114,19 @@ async def conversation_detail(request: Request) -> Response:
     )
 
 
+async def delete_transcript(request: Request) -> Response:
+    """A supervisor deletes one ended chat's messages and notes, on request."""
+    staff = await current_staff(request)
+    if staff.role is not Role.SUPERVISOR:
+        raise Forbidden("Only supervisors delete transcripts.")
+    runtime = runtime_of(request)
+    await runtime.repository.delete_transcript(
+        request.path_params["conversation_id"], now=utc_now()
+    )
+    await release_deleted_pages(runtime.engine)
+    return Response(status_code=204)
+
+
 routes = [
     Route("/api/staff/login", login, methods=["POST"]),
     Route("/api/staff/logout", logout, methods=["POST"]),
@@ -122,4 +137,9 @@ routes = [
     Route("/api/staff/accounts/{staff_id}/deactivate", deactivate_account, methods=["POST"]),
     Route("/api/staff/accounts/{staff_id}/activate", activate_account, methods=["POST"]),
     Route("/api/staff/conversations/{conversation_id}", conversation_detail, methods=["GET"]),
+    Route(
+        "/api/staff/conversations/{conversation_id}/transcript",
+        delete_transcript,
+        methods=["DELETE"],
+    ),
 ]

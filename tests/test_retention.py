@@ -19,7 +19,9 @@ async def ended_chat_with_coding(server: Server) -> tuple[Counsellor, str]:
     visitor, counsellor, conversation_id = await in_conversation(server)
     await visitor.say(SECRET)
     note = {"type": "note", "conversation_id": conversation_id, "client_note_id": new_id()}
-    assert (await counsellor.request({**note, "text": f"Notitie: {SECRET}"}))["type"] == "note_saved"
+    assert (await counsellor.request({**note, "text": f"Notitie: {SECRET}"}))[
+        "type"
+    ] == "note_saved"
     coded = await counsellor.http(
         "PATCH",
         f"/api/triage/conversations/{conversation_id}/coding",

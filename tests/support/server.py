@@ -74,33 +74,46 @@ class Server:
             self.demo_passwords[role] = (username, password)
         return self
 
-    def _wait_until_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.logs()}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not become ready:\n{self.logs()}")
+    def _wait_until_ready(self) -> None:
+        assert self.process is not None
+        wait_until_healthy(self.process, f"{self.base_url}/healthz", self.log_path, "server")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
 
     def kill(self) -> None:
         """Die without any chance to clean up, as a crashed node would."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+
+
+def wait_until_healthy(
+    process: subprocess.Popen[str], health_url: str, log_path: Path, what: str, timeout: float = 30
+) -> None:
+    """Until ``health_url`` answers 200; the process's log in the error if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(health_url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become ready:\n{log_path.read_text(errors='replace')}")
+
+
+def terminate(process: subprocess.Popen[str] | None) -> None:
+    """Stop gracefully, or kill after ten seconds."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def sqlite_server(tmp_path: Path, **env: str) -> Server:

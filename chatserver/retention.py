@@ -6,17 +6,12 @@ research figures outlive the words. Every node runs the job; the deletes are ide
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from chatserver.errors import ChatError
+from chatserver.background import Periodic
 from chatserver.settings import Settings
-from chatserver.store.engine import release_deleted_pages
 from chatserver.store.repository import Repository
 
 logger = logging.getLogger("chatserver.retention")
@@ -28,25 +23,19 @@ class RetentionJob:
     def __init__(
         self,
         repository: Repository,
-        engine: AsyncEngine,
         settings: Settings,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
-        self._engine = engine
         self._keep = timedelta(days=settings.transcript_retention_days)
-        self._interval = settings.retention_interval_s
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("retention", self.run_once, settings.retention_interval_s, logger)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
+        self._periodic.start()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._periodic.close()
 
     async def run_once(self) -> int:
         """Delete every transcript that is due; how many."""
@@ -60,16 +49,5 @@ class RetentionJob:
             if deleted < BATCH:
                 break
         if total:
-            await release_deleted_pages(self._engine)
             logger.info("transcripts deleted", extra={"count": total})
         return total
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except ChatError as error:
-                logger.warning("retention paused", extra={"code": error.code})
-            except Exception:
-                logger.exception("retention failed")
-            await asyncio.sleep(self._interval)

@@ -50,7 +50,7 @@ class Runtime:
             accounts=Accounts(repository, broker, hasher, settings, utc_now),
             hub=hub,
             queue_feed=QueueFeed(hub, chat.queue_snapshot),
-            retention=RetentionJob(repository, engine, settings, utc_now),
+            retention=RetentionJob(repository, settings, utc_now),
         )
 
     async def start(self) -> None:

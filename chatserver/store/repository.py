@@ -44,6 +44,7 @@ from chatserver.errors import (
     QueueEmpty,
     Unavailable,
 )
+from chatserver.store.engine import release_deleted_pages
 from chatserver.store.schema import (
     ConversationRow,
     MessageRow,
@@ -68,6 +69,7 @@ def new_id() -> str:
 
 class Repository:
     def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
@@ -353,7 +355,9 @@ class Repository:
                 )
             )
             await _delete_transcripts(session, ids, now)
-            return len(ids)
+        if ids:
+            await release_deleted_pages(self._engine)
+        return len(ids)
 
     async def delete_transcript(self, conversation_id: str, *, now: datetime) -> None:
         """Delete one ended chat's transcript now, on request."""
@@ -362,6 +366,7 @@ class Repository:
             if row.status != Status.ENDED:
                 raise Conflict("End the chat before deleting its transcript.")
             await _delete_transcripts(session, [row.id], now)
+        await release_deleted_pages(self._engine)
 
     # -- staff and sessions ----------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from chatserver.protocol.server import (
     note_frame,
     staff_summary,
 )
-from chatserver.store.engine import release_deleted_pages
 from chatserver.transport.http import bearer_token, current_staff, ok, read_json, runtime_of
 
 
@@ -119,11 +118,9 @@ async def delete_transcript(request: Request) -> Response:
     staff = await current_staff(request)
     if staff.role is not Role.SUPERVISOR:
         raise Forbidden("Only supervisors delete transcripts.")
-    runtime = runtime_of(request)
-    await runtime.repository.delete_transcript(
+    await runtime_of(request).repository.delete_transcript(
         request.path_params["conversation_id"], now=utc_now()
     )
-    await release_deleted_pages(runtime.engine)
     return Response(status_code=204)
 
 

@@ -8,7 +8,6 @@ the same idempotency key. Logs name referral ids and attempts only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from chatserver.errors import ChatError
+from chatserver.background import Periodic
 from chatserver.settings import Settings
 from triage.referral.service import Referrals
 from triage.referral.signing import sign
@@ -41,43 +40,33 @@ class Relay:
         referrals: Referrals,
         settings: Settings,
         clock: Callable[[], datetime],
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._referrals = referrals
         self._settings = settings
         self._clock = clock
         self._client = httpx.AsyncClient(
-            timeout=settings.referral_timeout_s, transport=transport, follow_redirects=False
+            timeout=settings.referral_timeout_s, follow_redirects=False
         )
         # Long enough for one attempt to finish; a crashed node's rows free up after it.
         self._lease = timedelta(seconds=settings.referral_timeout_s * 3 + 5)
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            "referral relay",
+            self._round,
+            settings.referral_relay_interval_s,
+            logger,
+            wake=referrals.outbox_changed,
+        )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="referral-relay")
+        self._periodic.start()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._periodic.close()
         await self._client.aclose()
 
-    async def _run(self) -> None:
-        wake = self._referrals.outbox_changed
-        while True:
-            try:
-                await self.deliver_due()
-                await self._raise_alerts()
-            except ChatError as error:
-                # The database is away; the rows wait for it.
-                logger.warning("referral relay paused", extra={"code": error.code})
-            except Exception:
-                # A bug must not stop delivery for good: log it and try again next round.
-                logger.exception("referral relay failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self._settings.referral_relay_interval_s)
-            wake.clear()
+    async def _round(self) -> None:
+        await self.deliver_due()
+        await self._raise_alerts()
 
     async def deliver_due(self) -> None:
         deliveries = await self._referrals.store.claim_due(self._clock(), self._lease, BATCH)

@@ -3,6 +3,7 @@
 
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
+import { button, part, timeOf } from '/shared/dom.js';
 import {
   AGE_BANDS, CONSENT_METHODS, CONTACT_METHODS, EXPLOITATION_FORMS, GENDERS, GUARDIANS, OPEN, PROBABLY_DUTCH, SECTORS,
   ageBandOf, isNewer, sharesList,
@@ -984,14 +985,6 @@ async function proposeReferral(chat) {
   }
 }
 
-function button(className, text, onClick) {
-  const element = document.createElement('button');
-  element.type = 'button';
-  element.className = className;
-  element.textContent = text;
-  element.addEventListener('click', onClick);
-  return element;
-}
 
 // -- transcript items ----------------------------------------------------------------------------
 
@@ -1032,19 +1025,7 @@ function echoItem(id, who, text) {
   return li;
 }
 
-function part(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  el.textContent = text;
-  return el;
-}
 
-function timeOf(iso) {
-  const time = document.createElement('time');
-  time.dateTime = iso;
-  time.textContent = new Date(iso).toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return time;
-}
 
 function announce(text) {
   $('announcer').textContent = '';

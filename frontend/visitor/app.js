@@ -6,6 +6,7 @@
 
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
+import { button, part, timeOf } from '/shared/dom.js';
 import { PARTIES, isNewer, sharesList } from '/shared/referral.js';
 
 const $ = (id) => document.getElementById(id);
@@ -304,19 +305,7 @@ function insertMessage(li) {
 
 function scrollDown(force) { if (force) $('transcript').scrollTop = $('transcript').scrollHeight; }
 
-function part(tag, className, text) {
-  const el = document.createElement(tag);
-  el.className = className;
-  el.textContent = text; // textContent only: a message can never become markup
-  return el;
-}
 
-function timeOf(iso) {
-  const time = document.createElement('time');
-  time.dateTime = iso;
-  time.textContent = new Date(iso).toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return time;
-}
 
 let typingHide;
 function showTyping(active) {
@@ -471,14 +460,6 @@ function actionRow(...buttons) {
   return row;
 }
 
-function button(className, text, onClick) {
-  const el = document.createElement('button');
-  el.type = 'button';
-  el.className = className;
-  el.textContent = text;
-  el.addEventListener('click', onClick);
-  return el;
-}
 
 function answer(li, id, consent) {
   referralRequest(li, id, 'consent', { consent, party: partyChoice.get(id) ?? 'victim' });

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -86,16 +85,6 @@ def can_move(current: Status, to: Status) -> bool:
 
 def age_band(age: int) -> str:
     return next(band for band, upper in AGE_BANDS if age <= upper)
-
-
-@dataclass(frozen=True)
-class Consent:
-    party: str
-    method: str
-    at: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"party": self.party, "method": self.method, "at": self.at}
 
 
 def needs_guardian(shares: Mapping[str, Any], consent: Mapping[str, Any] | None) -> bool:

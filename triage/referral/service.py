@@ -127,7 +127,7 @@ class Referrals:
         async def queue(session: AsyncSession, row: ReferralRow) -> None:
             if needs_guardian(row.shares, row.consent):
                 raise Conflict("A minor's referral needs a parent's or guardian's consent first.")
-            await add_to_outbox(session, row, self._payload(row), now)
+            add_to_outbox(session, row, self._payload(row), now)
 
         sent = await self._step(
             referral_id, Step(Status.SENDING, "staff", staff.id, staff.display_name, now), queue

@@ -309,7 +309,7 @@ class ReferralStore:
             return True
 
 
-async def add_to_outbox(session: AsyncSession, row: ReferralRow, body: str, now: datetime) -> None:
+def add_to_outbox(session: AsyncSession, row: ReferralRow, body: str, now: datetime) -> None:
     session.add(
         ReferralOutboxRow(
             referral_id=row.id,

@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``migrate``, ``create-staff``. Thin: it calls services."""
+"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``. Thin: it calls services."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from chatserver.logs import configure as configure_logging
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
+from triage.research import synthetic
 
 DEMO_ACCOUNTS = (
     ("demo", "Demo Counsellor", "counsellor"),
@@ -48,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    synthesize = commands.add_parser(
+        "synthesize", help="fill the database with a synthetic coded year (demos, tests)"
+    )
+    synthesize.add_argument("--year", type=int, required=True)
+    synthesize.add_argument("--visitors", type=int, required=True)
+    synthesize.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     try:
@@ -58,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command == "synthesize":
+        asyncio.run(_synthesize(settings, args.year, args.visitors, args.seed))
     elif args.command == "create-staff":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         asyncio.run(_create_staff(settings, args.username, args.display_name, args.role, password))
@@ -77,6 +86,21 @@ async def _migrate(settings: Settings) -> None:
         await upgrade(runtime.engine)
     finally:
         await runtime.close()
+
+
+async def _synthesize(settings: Settings, year: int, visitors: int, seed: int) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        await upgrade(runtime.engine)
+        planned = await synthetic.synthesize(runtime.engine, year, visitors, seed)
+    except (ChatError, ValueError) as error:
+        raise SystemExit(f"chatserver: {error}") from None
+    finally:
+        await runtime.close()
+    print(
+        f"Synthesized {len(planned.visitors)} visitors and "
+        f"{len(planned.conversations)} conversations for {year} (seed {seed})."
+    )
 
 
 async def _create_staff(

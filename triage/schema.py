@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatserver.store.base import Base, UTCDateTime
@@ -144,3 +144,52 @@ class ReferralOutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResearchIdRow(Base):
+    """The random research id a conversation's person carries in every export.
+
+    Kept per conversation, so linking conversations later keeps the id the earliest one had.
+    Random, never derived from internal ids.
+    """
+
+    __tablename__ = "research_ids"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    research_id: Mapped[str] = mapped_column(String(16), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ResearchExportRow(Base):
+    """One research export: the job, its file while kept, and its log entry for good."""
+
+    __tablename__ = "research_exports"
+    __table_args__ = (Index("ix_research_exports_requested_by_at", "requested_by", "requested_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The staff member who asked; ``None`` for an export from the command line.
+    requested_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    #: ``api`` or ``cli``.
+    requested_via: Mapped[str] = mapped_column(String(8))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(8))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: ``queued``, ``running``, ``done`` or ``failed``.
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    #: Pipeline counts, rows and suppressed cells; never a person's data.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[bytes | None] = mapped_column(LargeBinary)
+    filename: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    #: Last sign of life of the node running the job; a stale running job was interrupted.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the file was deleted; the row stays as the export log.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

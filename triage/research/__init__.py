@@ -1,0 +1,1 @@
+"""Research: the yearly counting pipeline, de-identified datasets and their export."""

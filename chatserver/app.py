@@ -29,6 +29,8 @@ from triage.referral.service import Referrals
 from triage.referral.store import ReferralStore
 from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
+from triage.research import web as research_web
+from triage.research.exports import Exports, check_settings
 from triage.service import Triage
 from triage.store import TriageStore
 
@@ -43,6 +45,7 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         endpoints = load_endpoints(settings.referral_units_file)
+        check_settings(settings)
         runtime = Runtime.build(settings)
         triage = Triage(TriageStore(runtime.engine), utc_now)
         referrals = Referrals(
@@ -54,15 +57,18 @@ def create_app(settings: Settings) -> Starlette:
             utc_now,
         )
         relay = Relay(referrals, settings, utc_now)
+        exports = Exports(runtime.engine, settings, utc_now)
         app.state.runtime = runtime
         app.state.triage = triage
         app.state.referrals = referrals
+        app.state.exports = exports
         await runtime.start()
         relay.start()
         try:
             yield
         finally:
             await relay.close()
+            await exports.close()
             await runtime.close()
 
     routes = [
@@ -71,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
         *http_staff.routes,
         *triage_web.routes,
         *referral_web.routes,
+        *research_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

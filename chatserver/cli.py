@@ -1,4 +1,7 @@
-"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``. Thin: it calls services."""
+"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``, ``export``.
+
+Thin: it calls services.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,22 @@ import getpass
 import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
 from chatserver.app import create_app
+from chatserver.chat import utc_now
 from chatserver.errors import ChatError
 from chatserver.logs import configure as configure_logging
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
 from triage.research import synthetic
+from triage.research.build import parse_options
+from triage.research.exports import Exports, check_settings
 
+PROGRESS_WIDTH = 30
 DEMO_ACCOUNTS = (
     ("demo", "Demo Counsellor", "counsellor"),
     ("supervisor", "Demo Supervisor", "supervisor"),
@@ -55,6 +63,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     synthesize.add_argument("--year", type=int, required=True)
     synthesize.add_argument("--visitors", type=int, required=True)
     synthesize.add_argument("--seed", type=int, default=0)
+    export = commands.add_parser(
+        "export", help="write a de-identified research dataset (logged as a command-line export)"
+    )
+    export.add_argument("--year", type=int, required=True)
+    export.add_argument("--level", choices=("person", "conversation"), default="person")
+    export.add_argument("--format", choices=("csv", "sav"), default="sav")
+    export.add_argument("--language", choices=("nl", "en"), default="nl")
+    export.add_argument("--k-anonymity", choices=("refuse", "suppress"), default="refuse")
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
     args = parser.parse_args(argv)
 
     try:
@@ -65,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command == "export":
+        asyncio.run(_export(settings, args))
     elif args.command == "synthesize":
         asyncio.run(_synthesize(settings, args.year, args.visitors, args.seed))
     elif args.command == "create-staff":
@@ -101,6 +120,38 @@ async def _synthesize(settings: Settings, year: int, visitors: int, seed: int) -
         f"Synthesized {len(planned.visitors)} visitors and "
         f"{len(planned.conversations)} conversations for {year} (seed {seed})."
     )
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        check_settings(settings)
+        options = parse_options(
+            {
+                "year": args.year,
+                "level": args.level,
+                "format": args.format,
+                "language": args.language,
+                "k_anonymity": args.k_anonymity,
+            },
+            this_year=utc_now().year,
+        )
+        exports = Exports(runtime.engine, settings, utc_now)
+        file = await exports.export_now(options, _progress_bar)
+    except (ChatError, SettingsError) as error:
+        raise SystemExit(f"\nchatserver: {error}") from None
+    finally:
+        await runtime.close()
+    args.out.write_bytes(file.content)
+    print(f"Wrote {args.out} ({len(file.content)} bytes).")
+
+
+async def _progress_bar(done: int) -> None:
+    filled = done * PROGRESS_WIDTH // 100
+    bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
+    end = "\n" if done >= 100 else ""
+    sys.stderr.write(f"\rExporting [{bar}] {done:3d}%{end}")
+    sys.stderr.flush()
 
 
 async def _create_staff(

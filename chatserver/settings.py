@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SettingsError(ValueError):
@@ -57,6 +58,20 @@ class Settings:
     referral_alert_after_s: float = 900.0
     referral_timeout_s: float = 10.0
     referral_relay_interval_s: float = 2.0
+
+    #: Research exports (docs/research.md): k-anonymity over these dataset columns, small
+    #: cells in published tables, how long an export's file is kept, the counting timezone.
+    research_k: int = 5
+    research_quasi_identifiers: tuple[str, ...] = (
+        "age_band",
+        "gender",
+        "first_contact_quarter",
+        "channel",
+        "chat_language",
+    )
+    research_small_cell: int = 5
+    research_export_keep_hours: float = 24.0
+    research_timezone: str = "Europe/Amsterdam"
 
     @property
     def origins(self) -> frozenset[str]:
@@ -125,6 +140,16 @@ class Settings:
             referral_relay_interval_s=reader.number(
                 "REFERRAL_RELAY_INTERVAL_S", cls.referral_relay_interval_s
             ),
+            research_k=reader.integer("RESEARCH_K", cls.research_k, minimum=1),
+            research_quasi_identifiers=reader.words("RESEARCH_QUASI_IDENTIFIERS")
+            or cls.research_quasi_identifiers,
+            research_small_cell=reader.integer(
+                "RESEARCH_SMALL_CELL", cls.research_small_cell, minimum=1
+            ),
+            research_export_keep_hours=reader.number(
+                "RESEARCH_EXPORT_KEEP_HOURS", cls.research_export_keep_hours
+            ),
+            research_timezone=reader.timezone("RESEARCH_TIMEZONE", cls.research_timezone),
         )
 
 
@@ -149,6 +174,16 @@ class _Reader:
             raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
         if value < minimum:
             raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self.text(name, default)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"{name} must be a time zone such as {default}, got {value!r}"
+            ) from None
         return value
 
     def number(self, name: str, default: float) -> float:

@@ -16,9 +16,6 @@ import zipfile
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
-import pyreadstat
-
 from triage.research.dataset import MISSING_CODES, Column, Dataset, Language
 
 Format = Literal["csv", "sav"]
@@ -89,8 +86,17 @@ def csv_zip(dataset: Dataset) -> bytes:
 
 def sav(dataset: Dataset, language: Language) -> bytes:
     """An SPSS system file with labels in ``language`` and declared missing values."""
+    # Imported here: pandas takes a while to load, and every server start would pay for it.
+    import pandas as pd
+    import pyreadstat
+
     frame = pd.DataFrame(
-        {column.name: _series(dataset, column) for column in dataset.columns},
+        {
+            column.name: pd.Series(
+                _cells(dataset, column), dtype=object if column.kind == "string" else "float64"
+            )
+            for column in dataset.columns
+        },
         columns=list(dataset.names),
     )
     numeric = [c for c in dataset.columns if c.kind == "numeric"]
@@ -116,11 +122,12 @@ def sav(dataset: Dataset, language: Language) -> bytes:
         return path.read_bytes()
 
 
-def _series(dataset: Dataset, column: Column) -> pd.Series[Any]:
+def _cells(dataset: Dataset, column: Column) -> list[str] | list[float]:
+    """A column's cells as SPSS takes them: text, or numbers with NaN for system missing."""
     cells = [row[column.name] for row in dataset.rows]
     if column.kind == "string":
-        return pd.Series(["" if cell is None else str(cell) for cell in cells], dtype=object)
-    return pd.Series([float("nan") if cell is None else cell for cell in cells], dtype="float64")
+        return ["" if cell is None else str(cell) for cell in cells]
+    return [float("nan") if cell is None else float(cell) for cell in cells]
 
 
 def _string_width(dataset: Dataset, column: Column) -> int:

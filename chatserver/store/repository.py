@@ -473,6 +473,22 @@ class Repository:
                 row.last_seen_at = now
             return _staff(staff)
 
+    async def delete_expired_sessions(self, *, now: datetime, idle_timeout: timedelta) -> int:
+        """Delete sessions past their absolute or idle timeout; how many.
+
+        The same rule as :meth:`session_staff`, which ends a session only when it is used.
+        """
+        async with self._transaction() as session:
+            expired = await session.scalars(
+                delete(StaffSessionRow)
+                .where(
+                    (StaffSessionRow.expires_at <= now)
+                    | (StaffSessionRow.last_seen_at <= now - idle_timeout)
+                )
+                .returning(StaffSessionRow.token_hash)
+            )
+            return len(expired.all())
+
     async def delete_session(self, token_hash: str) -> None:
         async with self._transaction() as session:
             await session.execute(

@@ -13,6 +13,7 @@ import uvicorn
 
 from chatserver.app import create_app
 from chatserver.errors import ChatError
+from chatserver.lifecycle import Drain, DrainingServer
 from chatserver.logs import configure as configure_logging
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
@@ -121,8 +122,9 @@ async def _reset_account(
 
 
 def _serve(settings: Settings) -> None:
+    drain = Drain()
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, drain),
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -136,4 +138,4 @@ def _serve(settings: Settings) -> None:
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run()
+    DrainingServer(config, drain, settings.shutdown_drain_s).run()

@@ -14,6 +14,12 @@ def query(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return connection.execute(sql, params).fetchall()
 
 
+def execute(server: Server, sql: str, *params: Any) -> None:
+    """Change the file behind the server's back, as an operator's mistake would."""
+    with closing(sqlite3.connect(server.data_dir / "chat.db")) as connection, connection:
+        connection.execute(sql, params)
+
+
 def database_bytes(server: Server) -> bytes:
     """Every byte on disk: the database file and its write-ahead log."""
     database = server.data_dir / "chat.db"

@@ -9,16 +9,15 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from chatserver.chat import utc_now
 from chatserver.errors import ChatError
+from chatserver.lifecycle import Drain
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings
-from chatserver.transport import http_staff, http_visitor
+from chatserver.transport import http_ops, http_staff, http_visitor
 from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SecurityHeaders
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
@@ -37,11 +36,10 @@ from triage.store import TriageStore
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 
-async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
+    """``drain`` is begun by whoever stops the server (chatserver/lifecycle.py)."""
+    drain = drain or Drain()
 
-
-def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         endpoints = load_endpoints(settings.referral_units_file)
@@ -62,17 +60,20 @@ def create_app(settings: Settings) -> Starlette:
         app.state.triage = triage
         app.state.referrals = referrals
         app.state.exports = exports
+        app.state.drain = drain
+        app.state.metric_probes = (runtime.chat.readings, relay.readings)
         await runtime.start()
         relay.start()
         try:
             yield
         finally:
+            drain.begin()
             await relay.close()
             await exports.close()
             await runtime.close()
 
     routes = [
-        Route("/healthz", health),
+        *http_ops.routes,
         *http_visitor.routes,
         *http_staff.routes,
         *triage_web.routes,

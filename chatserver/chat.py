@@ -30,6 +30,7 @@ from chatserver.domain.roles import require_chat_role
 from chatserver.domain.text import clean_text
 from chatserver.domain.tokens import new_token, token_digest
 from chatserver.errors import ResumeImpossible
+from chatserver.metrics import QUEUE_WAIT, Reading
 from chatserver.protocol.server import (
     conversation_summary,
     message_frame,
@@ -108,6 +109,25 @@ class ChatService:
         pickups = await self.repository.recent_pickups(now - RECENT_WINDOW)
         return QueueSnapshot(waiting, pickups, now)
 
+    async def readings(self) -> list[Reading]:
+        """The waiting line and open chats as every node sees them: from the store."""
+        occupancy = await self.repository.occupancy()
+        oldest = occupancy.oldest_queued_at
+        oldest_wait = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
+        return [
+            Reading("chat_queue_length", "Visitors waiting for a counsellor.", occupancy.waiting),
+            Reading(
+                "chat_queue_oldest_wait_seconds",
+                "How long the longest-waiting visitor has waited; 0 when nobody waits.",
+                max(0.0, oldest_wait),
+            ),
+            Reading(
+                "chat_active_conversations",
+                "Chats a counsellor has taken that have not ended.",
+                occupancy.active,
+            ),
+        ]
+
     # -- counsellors ------------------------------------------------------------------------------
 
     async def accept_next(self, staff: Staff) -> Conversation:
@@ -118,6 +138,8 @@ class ChatService:
         await self.announce(joined)
         await self._publish(topics.QUEUE, {"kind": "queue"})
         conversation = await self.repository.conversation(joined.conversation_id)
+        if conversation.assigned_at is not None:
+            QUEUE_WAIT.observe((conversation.assigned_at - conversation.queued_at).total_seconds())
         await self._assign(staff.id, conversation)
         return conversation
 

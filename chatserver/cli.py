@@ -18,6 +18,7 @@ import uvicorn
 from chatserver.app import create_app
 from chatserver.chat import utc_now
 from chatserver.errors import ChatError
+from chatserver.lifecycle import Drain, DrainingServer
 from chatserver.logs import configure as configure_logging
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
@@ -196,8 +197,9 @@ async def _reset_account(
 
 
 def _serve(settings: Settings) -> None:
+    drain = Drain()
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, drain),
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -211,4 +213,4 @@ def _serve(settings: Settings) -> None:
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run()
+    DrainingServer(config, drain, settings.shutdown_drain_s).run()

@@ -21,6 +21,7 @@ from chatserver.broker import Broker
 from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.topics import QUEUE as QUEUE_TOPIC
 from chatserver.errors import Unavailable
+from chatserver.metrics import DELIVERY_FAILURES, Failure
 
 logger = logging.getLogger("chatserver.fanout")
 
@@ -30,6 +31,8 @@ CATCH_UP_RETRY_S = 1.0
 Frame = dict[str, Any]
 SendFrame = Callable[[Frame], Awaitable[None]]
 FetchAfter = Callable[[str, int], Awaitable[list[Frame]]]
+#: Told of every message frame sent as it happened, not as history (for latency metrics).
+Delivered = Callable[[Frame], None]
 
 
 class Listener(Protocol):
@@ -93,6 +96,8 @@ class _Sequenced:
 @dataclass(frozen=True)
 class _CatchUp:
     conversation_id: str
+    #: Filling a gap in what is happening now, rather than sending history.
+    live: bool
 
 
 @dataclass(frozen=True)
@@ -106,16 +111,24 @@ _Item = _Sequenced | _CatchUp | _Plain
 class Outbound:
     """One socket's outbound stream; a single task writes, so order is kept."""
 
-    def __init__(self, send: SendFrame, fetch_after: FetchAfter, *, max_queue: int) -> None:
+    def __init__(
+        self,
+        send: SendFrame,
+        fetch_after: FetchAfter,
+        *,
+        max_queue: int,
+        delivered: Delivered | None = None,
+    ) -> None:
         self._send = send
         self._fetch_after = fetch_after
+        self._delivered = delivered
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=max_queue)
         self._positions: dict[str, int] = {}
 
     def follow(self, conversation_id: str, last_seq: int) -> None:
         """Start following a conversation from ``last_seq`` and send what is missing."""
         self._positions.setdefault(conversation_id, last_seq)
-        self._put(_CatchUp(conversation_id))
+        self._put(_CatchUp(conversation_id, live=False))
 
     def unfollow(self, conversation_id: str) -> None:
         self._positions.pop(conversation_id, None)
@@ -123,13 +136,13 @@ class Outbound:
     def recheck(self) -> None:
         """Fetch anything newer than each position: covers a hint that never came."""
         for conversation_id in self._positions:
-            self._put(_CatchUp(conversation_id))
+            self._put(_CatchUp(conversation_id, live=True))
 
     def resync(self, conversation_id: str, last_seq: int) -> None:
         """The client says it has only ``last_seq``: send everything after it again."""
         if conversation_id in self._positions:
             self._positions[conversation_id] = min(self._positions[conversation_id], last_seq)
-            self._put(_CatchUp(conversation_id))
+            self._put(_CatchUp(conversation_id, live=False))
 
     def message(self, conversation_id: str, seq: int, frame: Frame) -> None:
         self._put(_Sequenced(conversation_id, seq, frame))
@@ -141,6 +154,7 @@ class Outbound:
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
+            DELIVERY_FAILURES.labels(Failure.SOCKET_OVERFLOW).inc()
             raise Overflow() from None
 
     async def run(self) -> None:
@@ -149,7 +163,7 @@ class Outbound:
             if isinstance(item, _Plain):
                 await self._send(item.frame)
             elif isinstance(item, _CatchUp):
-                await self._catch_up(item.conversation_id)
+                await self._catch_up(item.conversation_id, item.live)
             else:
                 await self._sequenced(item)
 
@@ -158,31 +172,37 @@ class Outbound:
         if position is None or item.seq <= position:
             return
         if item.seq > position + 1:
-            await self._catch_up(item.conversation_id)
+            await self._catch_up(item.conversation_id, live=True)
             return
-        await self._send(item.frame)
+        await self._send_message(item.frame, live=True)
         self._positions[item.conversation_id] = item.seq
 
-    async def _catch_up(self, conversation_id: str) -> None:
+    async def _catch_up(self, conversation_id: str, live: bool) -> None:
         try:
             while (position := self._positions.get(conversation_id)) is not None:
                 frames = await self._fetch_after(conversation_id, position)
                 if not frames:
                     return
                 for frame in frames:
-                    await self._send(frame)
+                    await self._send_message(frame, live)
                     self._positions[conversation_id] = int(frame["seq"])
         except Unavailable:
             # The store is briefly away: keep the socket, keep writing other frames, try again.
+            DELIVERY_FAILURES.labels(Failure.STORE_UNAVAILABLE).inc()
             asyncio.get_running_loop().call_later(
-                CATCH_UP_RETRY_S, self._retry_catch_up, conversation_id
+                CATCH_UP_RETRY_S, self._retry_catch_up, conversation_id, live
             )
 
-    def _retry_catch_up(self, conversation_id: str) -> None:
+    async def _send_message(self, frame: Frame, live: bool) -> None:
+        await self._send(frame)
+        if live and self._delivered is not None:
+            self._delivered(frame)
+
+    def _retry_catch_up(self, conversation_id: str, live: bool) -> None:
         if conversation_id in self._positions:
             # A full queue will overflow on its next frame anyway; the client then resumes.
             with contextlib.suppress(Overflow):
-                self._put(_CatchUp(conversation_id))
+                self._put(_CatchUp(conversation_id, live))
 
 
 class QueueWatcher(Protocol):

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SettingsError(ValueError):
     """An environment variable has a value we cannot use."""
+
+
+#: A shorter metrics token could be guessed; ``openssl rand -hex 32`` gives 64.
+METRICS_TOKEN_MIN_CHARS = 32
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class Settings:
     research_small_cell: int = 5
     research_export_keep_hours: float = 24.0
     research_timezone: str = "Europe/Amsterdam"
+    #: Bearer token for ``GET /metrics``; unset, the endpoint does not exist (docs/operations.md).
+    metrics_token: str = field(default="", repr=False)
+    #: On a stop signal, report not ready (``/readyz``) this long before closing connections,
+    #: so the load balancer stops sending new clients first.
+    shutdown_drain_s: float = 0.0
 
     @property
     def origins(self) -> frozenset[str]:
@@ -150,6 +159,8 @@ class Settings:
                 "RESEARCH_EXPORT_KEEP_HOURS", cls.research_export_keep_hours
             ),
             research_timezone=reader.timezone("RESEARCH_TIMEZONE", cls.research_timezone),
+            metrics_token=reader.secret("METRICS_TOKEN", minimum_chars=METRICS_TOKEN_MIN_CHARS),
+            shutdown_drain_s=reader.number("SHUTDOWN_DRAIN_S", cls.shutdown_drain_s, minimum=0),
         )
 
 
@@ -186,7 +197,8 @@ class _Reader:
             ) from None
         return value
 
-    def number(self, name: str, default: float) -> float:
+    def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
+        """A number; positive, or at least ``minimum`` when one is given."""
         raw = self._environ.get(name)
         if raw is None or not raw.strip():
             return default
@@ -194,6 +206,15 @@ class _Reader:
             value = float(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-        if value <= 0:
+        if minimum is None and value <= 0:
             raise SettingsError(f"{name} must be positive, got {value}")
+        if minimum is not None and value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    def secret(self, name: str, *, minimum_chars: int) -> str:
+        """A secret, empty when unset; never quoted in an error."""
+        value = self._environ.get(name, "").strip()
+        if value and len(value) < minimum_chars:
+            raise SettingsError(f"{name} must be at least {minimum_chars} characters long")
         return value

@@ -119,3 +119,32 @@ async def test_a_chat_still_going_cannot_be_deleted_on_request(server: Server) -
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
+
+
+# -- staff sessions --------------------------------------------------------------------------------
+
+
+async def test_a_staff_session_that_timed_out_is_purged_even_if_never_used_again(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(STAFF_IDLE_TIMEOUT_S="1", RETENTION_INTERVAL_S="0.2")
+    await Counsellor.demo(server)  # logs in, then walks away
+
+    deadline = time.monotonic() + 15
+    while '"staff sessions purged"' not in server.logs():
+        assert time.monotonic() < deadline, "the retention job did not purge the session"
+        await asyncio.sleep(0.1)
+
+    assert query(server, "SELECT count(*) FROM staff_sessions") == [(0,)]
+
+
+async def test_the_retention_job_keeps_staff_sessions_that_are_still_live(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(**SHORT_RETENTION)
+    counsellor, conversation_id = await ended_chat_with_coding(server)
+
+    await until_deleted(server, conversation_id)  # a whole round of the job has run
+
+    response = await counsellor.http("GET", "/api/staff/me")
+    assert response.status_code == 200, response.text

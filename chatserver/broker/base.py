@@ -6,6 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from chatserver.metrics import DELIVERY_FAILURES, Failure
+
 logger = logging.getLogger("chatserver.broker")
 
 #: Called for every event on a subscribed topic, in publish order per topic.
@@ -23,6 +25,9 @@ class Broker(Protocol):
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None: ...
 
+    async def ping(self) -> None:
+        """Return if the broker answers now; raise otherwise (readiness)."""
+
     async def close(self) -> None: ...
 
 
@@ -35,4 +40,5 @@ async def publish_hint(broker: Broker, topic: str, event: dict[str, Any]) -> Non
     try:
         await broker.publish(topic, event)
     except Exception:
+        DELIVERY_FAILURES.labels(Failure.HINT_LOST).inc()
         logger.warning("broker publish failed", extra={"topic_kind": topic.split(":")[0]})

@@ -34,6 +34,9 @@ class MemoryBroker:
         if topic in self._topics:
             self._pending.put_nowait((topic, json.dumps(event)))
 
+    async def ping(self) -> None:
+        """In-process: always there."""
+
     async def close(self) -> None:
         if self._dispatcher is not None:
             self._dispatcher.cancel()

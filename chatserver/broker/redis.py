@@ -23,10 +23,11 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from chatserver.broker.base import EventHandler, GapHandler
+from chatserver.metrics import DELIVERY_FAILURES, Failure
 
 logger = logging.getLogger("chatserver.broker.redis")
 
-#: Hints waiting to be published; past this, new ones are dropped (and counted).
+#: Hints waiting to be published; past this, new ones are dropped (and counted as lost).
 PUBLISH_QUEUE_SIZE = 10_000
 #: With no traffic for this long the reader pings, and gives up on a silent connection.
 IDLE_PING_S = 5.0
@@ -44,7 +45,6 @@ class RedisBroker:
         self._tasks: list[asyncio.Task[None]] = []
         #: Set while the subscriber connection is up; wakes a publisher waiting to retry.
         self._connected = asyncio.Event()
-        self.dropped_hints = 0
 
     async def start(self, handler: EventHandler, on_gap: GapHandler) -> None:
         self._tasks = [
@@ -71,7 +71,10 @@ class RedisBroker:
         try:
             self._outgoing.put_nowait((topic, json.dumps(event)))
         except asyncio.QueueFull:
-            self.dropped_hints += 1
+            DELIVERY_FAILURES.labels(Failure.HINT_LOST).inc()
+
+    async def ping(self) -> None:
+        await self._client.ping()
 
     async def close(self) -> None:
         for task in self._tasks:

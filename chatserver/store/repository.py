@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +65,14 @@ SESSION_TOUCH_INTERVAL = timedelta(seconds=30)
 
 def new_id() -> str:
     return secrets.token_hex(16)
+
+
+class Occupancy(NamedTuple):
+    """The helpline's state right now, for every node's metrics."""
+
+    waiting: int
+    oldest_queued_at: datetime | None
+    active: int
 
 
 class Repository:
@@ -224,6 +232,17 @@ class Repository:
                 .order_by(ConversationRow.queued_at, ConversationRow.id)
             )
             return [WaitingVisitor(id_, pseudonym, queued) for id_, pseudonym, queued in rows]
+
+    async def occupancy(self) -> Occupancy:
+        async with self._transaction() as session:
+            rows = await session.execute(
+                select(ConversationRow.status, func.count(), func.min(ConversationRow.queued_at))
+                .where(ConversationRow.status.in_([Status.WAITING, Status.ACTIVE]))
+                .group_by(ConversationRow.status)
+            )
+            found = {status: (int(count), oldest) for status, count, oldest in rows}
+        waiting, oldest = found.get(Status.WAITING, (0, None))
+        return Occupancy(waiting, oldest, found.get(Status.ACTIVE, (0, None))[0])
 
     async def recent_pickups(self, since: datetime) -> list[datetime]:
         async with self._transaction() as session:
@@ -472,6 +491,22 @@ class Repository:
             if touch and now - row.last_seen_at >= min(SESSION_TOUCH_INTERVAL, idle_timeout / 4):
                 row.last_seen_at = now
             return _staff(staff)
+
+    async def delete_expired_sessions(self, *, now: datetime, idle_timeout: timedelta) -> int:
+        """Delete sessions past their absolute or idle timeout; how many.
+
+        The same rule as :meth:`session_staff`, which ends a session only when it is used.
+        """
+        async with self._transaction() as session:
+            expired = await session.scalars(
+                delete(StaffSessionRow)
+                .where(
+                    (StaffSessionRow.expires_at <= now)
+                    | (StaffSessionRow.last_seen_at <= now - idle_timeout)
+                )
+                .returning(StaffSessionRow.token_hash)
+            )
+            return len(expired.all())
 
     async def delete_session(self, token_hash: str) -> None:
         async with self._transaction() as session:

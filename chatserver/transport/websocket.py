@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -26,6 +27,7 @@ from chatserver.domain.records import Conversation, Staff, Status
 from chatserver.domain.tokens import token_digest
 from chatserver.errors import ChatError, InvalidInput, RateLimited, Unauthenticated, Unavailable
 from chatserver.fanout import Outbound, Overflow
+from chatserver.metrics import CONNECTED_SOCKETS, DELIVERY_FAILURES, MESSAGE_LATENCY, Failure
 from chatserver.protocol import frames as f
 from chatserver.protocol import server as s
 from chatserver.runtime import Runtime
@@ -59,13 +61,19 @@ class Connection:
     """What visitor and staff sockets share; subclasses handle their own frames."""
 
     decode = staticmethod(f.decode_visitor_frame)
+    #: Who is on this socket, and whose messages it receives (the ``author`` of a frame).
+    role = "visitor"
+    counterpart = "counsellor"
 
     def __init__(self, websocket: WebSocket, runtime: Runtime) -> None:
         self.websocket = websocket
         self.runtime = runtime
         self.settings = runtime.settings
         self.outbound = Outbound(
-            self._send, self._fetch_after, max_queue=self.settings.outbound_queue_size
+            self._send,
+            self._fetch_after,
+            max_queue=self.settings.outbound_queue_size,
+            delivered=self._delivered,
         )
         self._bucket = TokenBucket(
             self.settings.frames_per_second, self.settings.frame_burst, time.monotonic()
@@ -85,6 +93,8 @@ class Connection:
             return
         await self.websocket.accept()
         writer = asyncio.create_task(self.outbound.run())
+        sockets = CONNECTED_SOCKETS.labels(self.role)
+        sockets.inc()
         try:
             await self._handshake()
             reader = asyncio.create_task(self._read_frames())
@@ -99,6 +109,7 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
+            sockets.dec()
             writer.cancel()
             for task in self._tasks:
                 task.cancel()
@@ -110,6 +121,7 @@ class Connection:
         if writer in done and not writer.cancelled() and writer.exception() is not None:
             error = writer.exception()
             if not isinstance(error, WebSocketDisconnect | RuntimeError):
+                DELIVERY_FAILURES.labels(Failure.SOCKET_ERROR).inc()
                 logger.warning("outbound stream failed", exc_info=error)
                 return Close.TRY_AGAIN
         return None
@@ -183,6 +195,13 @@ class Connection:
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.websocket.send_text(f.encode(frame))
+
+    def _delivered(self, frame: dict[str, Any]) -> None:
+        """The other side's message reached this socket: how long since it was stored."""
+        if frame.get("author") == self.counterpart:
+            stored = datetime.fromisoformat(frame["sent_at"])
+            latency = (datetime.now(UTC) - stored).total_seconds()
+            MESSAGE_LATENCY.labels(self.role).observe(max(0.0, latency))
 
     async def _fetch_after(self, conversation_id: str, after: int) -> list[dict[str, Any]]:
         messages = await self.runtime.repository.messages_after(conversation_id, after)
@@ -318,6 +337,8 @@ class VisitorConnection(Connection):
 
 class StaffConnection(Connection):
     decode = staticmethod(f.decode_staff_frame)
+    role = "staff"
+    counterpart = "visitor"
     staff: Staff
     _token: str
     _touched_at: float

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
+from prometheus_client import Counter
 
 from chatserver.background import Periodic
+from chatserver.metrics import REGISTRY, Reading
 from chatserver.settings import Settings
 from triage.referral.service import Referrals
 from triage.referral.signing import sign
@@ -26,6 +28,32 @@ logger = logging.getLogger("triage.referral")
 
 BATCH = 20
 FIRST_RETRY_S = 1.0
+
+DELIVERIES = Counter(
+    "referral_deliveries",
+    "Referrals this node delivered to a unit.",
+    registry=REGISTRY,
+)
+DELIVERY_FAILURES = Counter(
+    "referral_delivery_failures",
+    "Failed attempts to deliver a referral from this node, by reason; each is retried.",
+    ["reason"],
+    registry=REGISTRY,
+)
+
+
+class Reason:
+    """The reasons of :data:`DELIVERY_FAILURES`."""
+
+    UNREACHABLE = "unreachable"  # no answer: connection refused, timeout, TLS
+    REFUSED = "refused"  # the unit answered with an error status
+    UNCONFIGURED = "unconfigured"  # the unit is no longer in REFERRAL_UNITS_FILE
+
+    ALL = (UNREACHABLE, REFUSED, UNCONFIGURED)
+
+
+for _reason in Reason.ALL:
+    DELIVERY_FAILURES.labels(_reason)
 
 
 def backoff(attempts: int, cap_s: float) -> float:
@@ -64,6 +92,21 @@ class Relay:
         await self._periodic.close()
         await self._client.aclose()
 
+    async def readings(self) -> list[Reading]:
+        """The outbox as every node sees it: from the store."""
+        pending, oldest = await self._referrals.store.backlog()
+        age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
+        return [
+            Reading(
+                "referral_outbox_pending", "Referrals not yet delivered to their unit.", pending
+            ),
+            Reading(
+                "referral_outbox_oldest_pending_age_seconds",
+                "How long the oldest undelivered referral has waited; 0 when none waits.",
+                max(0.0, age),
+            ),
+        ]
+
     async def _round(self) -> None:
         await self.deliver_due()
         await self._raise_alerts()
@@ -73,9 +116,10 @@ class Relay:
         await asyncio.gather(*(self._deliver(delivery) for delivery in deliveries))
 
     async def _deliver(self, delivery: Delivery) -> None:
-        error = await self._post(delivery)
-        if error is None:
+        failure = await self._post(delivery)
+        if failure is None:
             await self._referrals.delivered(delivery.referral_id)
+            DELIVERIES.inc()
             logger.info(
                 "referral delivered",
                 extra={"referral_id": delivery.referral_id, "attempts": delivery.attempts + 1},
@@ -83,6 +127,8 @@ class Relay:
             return
         wait = backoff(delivery.attempts, self._settings.referral_retry_max_s)
         retry_at = self._clock() + timedelta(seconds=wait)
+        reason, error = failure
+        DELIVERY_FAILURES.labels(reason).inc()
         await self._referrals.store.delivery_failed(delivery.referral_id, error, retry_at)
         logger.info(
             "referral delivery failed",
@@ -93,11 +139,12 @@ class Relay:
             },
         )
 
-    async def _post(self, delivery: Delivery) -> str | None:
-        """Send once; ``None`` when the unit has it, otherwise a short reason."""
+    async def _post(self, delivery: Delivery) -> tuple[str, str] | None:
+        """Send once; ``None`` when the unit has it, otherwise a :class:`Reason` and a
+        short description."""
         endpoint = self._referrals.endpoints.get(delivery.unit)
         if endpoint is None:
-            return "unit no longer configured"
+            return Reason.UNCONFIGURED, "unit no longer configured"
         body = delivery.body.encode()
         stamp = int(time.time())
         headers = {
@@ -109,10 +156,10 @@ class Relay:
         try:
             response = await self._client.post(endpoint.url, content=body, headers=headers)
         except httpx.HTTPError as error:
-            return type(error).__name__
+            return Reason.UNREACHABLE, type(error).__name__
         if response.is_success:
             return None
-        return f"HTTP {response.status_code}"
+        return Reason.REFUSED, f"HTTP {response.status_code}"
 
     async def _raise_alerts(self) -> None:
         after = timedelta(seconds=self._settings.referral_alert_after_s)

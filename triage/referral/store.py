@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatserver.domain.records import Kind, Message
@@ -137,6 +137,18 @@ class ReferralStore:
                 .order_by(ReferralOutboxRow.created_at)
             )
             return list(rows)
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many referrals wait in the outbox, and when the oldest of them went in."""
+        async with self._transaction() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(ReferralOutboxRow.created_at)).where(
+                        ReferralOutboxRow.delivered_at.is_(None)
+                    )
+                )
+            ).one()
+            return int(count), oldest
 
     # -- the lifecycle ----------------------------------------------------------------------------
 

@@ -36,7 +36,6 @@ from triage.research.report_texts import (
 )
 from triage.research.tables import (
     Category,
-    Chart,
     Direction,
     Group,
     Row,
@@ -147,10 +146,8 @@ class _Report:
         self.bound_persons = bound_persons
         self.combinations = form_combinations(year.edition)
 
-    def table(
-        self, key: str, *groups: Group, unit: str = "visitors", chart: Chart = "groups"
-    ) -> Table:
-        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key), chart)
+    def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
+        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
 
     def single(
         self,

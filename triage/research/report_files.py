@@ -49,7 +49,7 @@ STYLE = (
     "line-height:1.45;max-width:62rem;margin:2rem auto;padding:0 1rem}"
     "table{border-collapse:collapse;margin:.5rem 0 1rem}"
     "th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-    ".num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "tbody th{font-weight:normal}tr.derived th,tr.derived td{font-style:italic}"
     ".denominator,.note,.facts{color:#444}.note{font-size:.9em}"
     "section{margin-bottom:2.5rem}svg{display:block;max-width:100%;height:auto}"
@@ -241,8 +241,10 @@ class _Page:
         nl, en = WORDS[key]
         return (nl if self.language == "nl" else en).format(**values)
 
-    def number(self, value: float) -> str:
-        text = f"{value:g}" if value == int(value) else f"{value:.1f}"
+    def number(self, value: float, decimals: int | None = None) -> str:
+        """In the report's language; whole numbers without decimals unless ``decimals``."""
+        plain = value == int(value) and decimals is None
+        text = f"{value:.0f}" if plain else f"{value:.{1 if decimals is None else decimals}f}"
         return text.replace(".", ",") if self.language == "nl" else text
 
     def count(self, row: Row) -> str:
@@ -253,7 +255,7 @@ class _Page:
     def percent(self, row: Row) -> str:
         if row.percent is None:
             return HIDDEN if row.flag == "suppressed" and row.n is not None else ""
-        return f"{self.number(row.percent)}%"
+        return f"{self.number(row.percent, decimals=1)}%"
 
     def value(self, row: Row) -> str:
         if row.value is None:

@@ -27,13 +27,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from itertools import combinations
-from typing import Literal, get_args
+from typing import Literal
 
 from triage.research.disclosure import is_small
 from triage.research.tables import Group, Row, Table
 
 SmallCells = Literal["suppress", "flag"]
-SMALL_CELL_MODES: tuple[SmallCells, ...] = get_args(SmallCells)
 
 
 def control(tables: Iterable[Table], threshold: int, mode: SmallCells) -> tuple[Table, ...]:

@@ -28,8 +28,10 @@ from triage.referral.service import Referrals
 from triage.referral.store import ReferralStore
 from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
+from triage.research import report_web
 from triage.research import web as research_web
 from triage.research.exports import Exports, check_settings
+from triage.research.reports import Reports
 from triage.service import Triage
 from triage.store import TriageStore
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         app.state.exports = exports
         app.state.drain = drain
         app.state.metric_probes = (runtime.chat.readings, relay.readings)
+        app.state.reports = Reports(exports, runtime.engine, settings, utc_now)
         await runtime.start()
         relay.start()
         try:
@@ -79,6 +82,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *triage_web.routes,
         *referral_web.routes,
         *research_web.routes,
+        *report_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

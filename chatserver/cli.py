@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``, ``export``.
+"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``, ``export``, ``report``.
 
 Thin: it calls services.
 """
@@ -25,7 +25,9 @@ from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
 from triage.research import synthetic
 from triage.research.build import parse_options
-from triage.research.exports import Exports, check_settings
+from triage.research.exports import Exports, Progress, check_settings
+from triage.research.reports import Reports
+from triage.research.reports import parse_options as parse_report_options
 
 PROGRESS_WIDTH = 30
 DEMO_ACCOUNTS = (
@@ -73,6 +75,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     export.add_argument("--language", choices=("nl", "en"), default="nl")
     export.add_argument("--k-anonymity", choices=("refuse", "suppress"), default="refuse")
     export.add_argument("--out", type=Path, required=True, help="the file to write")
+    report = commands.add_parser(
+        "report",
+        help="write the yearly report: HTML with charts, and a zip with the page and the tables "
+        "as CSV (logged as a command-line report)",
+    )
+    report.add_argument("--year", type=int, required=True)
+    report.add_argument("--language", choices=("nl", "en"), default="nl")
+    report.add_argument(
+        "--small-cells",
+        choices=("suppress", "flag"),
+        default="suppress",
+        help="hide counts under RESEARCH_SMALL_CELL (default), or only mark them",
+    )
+    report.add_argument("--earlier-years", type=int, default=4, help="years to compare with")
+    report.add_argument("--out", type=Path, required=True, help="the folder to write to")
     args = parser.parse_args(argv)
 
     try:
@@ -85,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     elif args.command == "export":
         asyncio.run(_export(settings, args))
+    elif args.command == "report":
+        asyncio.run(_report(settings, args))
     elif args.command == "synthesize":
         asyncio.run(_synthesize(settings, args.year, args.visitors, args.seed))
     elif args.command == "create-staff":
@@ -138,7 +157,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
             this_year=utc_now().year,
         )
         exports = Exports(runtime.engine, settings, utc_now)
-        file = await exports.export_now(options, _progress_bar)
+        file = await exports.export_now(options, _progress_bar("Exporting"))
     except (ChatError, SettingsError) as error:
         raise SystemExit(f"\nchatserver: {error}") from None
     finally:
@@ -147,12 +166,41 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Wrote {args.out} ({len(file.content)} bytes).")
 
 
-async def _progress_bar(done: int) -> None:
-    filled = done * PROGRESS_WIDTH // 100
-    bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
-    end = "\n" if done >= 100 else ""
-    sys.stderr.write(f"\rExporting [{bar}] {done:3d}%{end}")
-    sys.stderr.flush()
+async def _report(settings: Settings, args: argparse.Namespace) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        options = parse_report_options(
+            {
+                "year": args.year,
+                "language": args.language,
+                "small_cells": args.small_cells,
+                "earlier_years": args.earlier_years,
+            },
+            this_year=utc_now().year,
+        )
+        reports = Reports(
+            Exports(runtime.engine, settings, utc_now), runtime.engine, settings, utc_now
+        )
+        files = await reports.report_now(options, _progress_bar("Reporting"))
+    except ChatError as error:
+        raise SystemExit(f"\nchatserver: {error}") from None
+    finally:
+        await runtime.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, content in ((files.html_name, files.html), (files.zip_name, files.zip)):
+        (args.out / name).write_bytes(content)
+        print(f"Wrote {args.out / name} ({len(content)} bytes).")
+
+
+def _progress_bar(verb: str) -> Progress:
+    async def show(done: int) -> None:
+        filled = done * PROGRESS_WIDTH // 100
+        bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
+        end = "\n" if done >= 100 else ""
+        sys.stderr.write(f"\r{verb} [{bar}] {done:3d}%{end}")
+        sys.stderr.flush()
+
+    return show
 
 
 async def _create_staff(

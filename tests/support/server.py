@@ -116,6 +116,20 @@ def terminate(process: subprocess.Popen[str] | None) -> None:
             process.wait()
 
 
+def run_cli(server: Server, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """``python -m chatserver ARGS`` against the server's database, as an operator would."""
+    return subprocess.run(
+        [sys.executable, "-m", "chatserver", *args],
+        cwd=ROOT,
+        env={**os.environ, **server.env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def sqlite_server(tmp_path: Path, **env: str) -> Server:
     data_dir = tmp_path / "server"
     data_dir.mkdir(exist_ok=True)

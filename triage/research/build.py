@@ -52,14 +52,15 @@ def parse_options(body: Mapping[str, object], *, this_year: int) -> ExportOption
         raise InvalidInput(f"'year' must be a year from {FIRST_YEAR} to {this_year}", field="year")
     return ExportOptions(
         year=year,
-        level=_choice(body, "level", Level, None),
-        format=_choice(body, "format", Format, None),
-        language=_choice(body, "language", Language, "nl"),
-        k_anonymity=_choice(body, "k_anonymity", Mode, "refuse"),
+        level=choice(body, "level", Level, None),
+        format=choice(body, "format", Format, None),
+        language=choice(body, "language", Language, "nl"),
+        k_anonymity=choice(body, "k_anonymity", Mode, "refuse"),
     )
 
 
-def _choice(body: Mapping[str, object], name: str, kind: Any, default: str | None) -> Any:
+def choice(body: Mapping[str, object], name: str, kind: Any, default: str | None) -> Any:
+    """The field, one of the values of the Literal type ``kind``; :class:`InvalidInput` if not."""
     allowed: tuple[str, ...] = get_args(kind)
     value = body.get(name, default)
     if value not in allowed:

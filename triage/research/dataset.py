@@ -192,16 +192,20 @@ def _first_contact_columns(
     )
 
 
-def _age_band_column(edition: Edition) -> Column:
-    bands = tuple(
+def age_band_labels() -> tuple[ValueLabel, ...]:
+    """The age bands' labels in band order, numbered from 1 (the yearly report shows them too)."""
+    return tuple(
         ValueLabel(index, _band_label(band, "nl"), _band_label(band, "en"))
         for index, band in enumerate(AGE_BANDS, start=1)
     )
+
+
+def _age_band_column(edition: Edition) -> Column:
     return Column(
         "age_band",
         "Leeftijdsgroep slachtoffer (afgeleid van de leeftijd)",
         "Victim's age band (derived from the age)",
-        answers=bands,
+        answers=age_band_labels(),
         measure="ordinal",
         revealed_by=("age",) if edition.has("age") else (),
     )

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,7 +41,19 @@ STALE_AFTER = timedelta(minutes=10)
 LOADED, IDENTIFIED, MADE = 30, 50, 90
 
 Progress = Callable[[int], Awaitable[None]]
+#: A job's work: reports progress through the callable, returns the file and its summary.
+Work = Callable[[Progress], Awaitable[tuple[ExportFile, dict[str, Any]]]]
 logger = logging.getLogger("triage.research")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What the log records of a job (an export or a yearly report) when it is asked for."""
+
+    year: int
+    level: str
+    format: str
+    options: dict[str, Any]
 
 
 class Exports:
@@ -58,16 +72,27 @@ class Exports:
         """Log the request and start the job here; the caller polls for progress."""
         _require_exporter(staff)
         options = parse_options(body, this_year=self._clock().year)
-        job = await self._create(options, requested_by=staff.id, requested_via="api")
-        task = asyncio.create_task(self.run(job.id, options), name=f"research-export-{job.id}")
+        return await self.start(staff, _logged(options), partial(self._make, options))
+
+    async def export_now(self, options: ExportOptions, progress: Progress) -> ExportFile:
+        """An export from the command line: logged as such, run here, the file returned."""
+        return await self.now(_logged(options), partial(self._make, options), progress)
+
+    async def start(self, staff: Staff, request: JobRequest, work: Work) -> ExportJob:
+        """Log the request and run ``work`` as a job here; the caller polls for progress."""
+        _require_exporter(staff)
+        job = await self._create(request, requested_by=staff.id, requested_via="api")
+        task = asyncio.create_task(
+            self.perform(job.id, work), name=f"research-{request.level}-{job.id}"
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return job
 
-    async def export_now(self, options: ExportOptions, progress: Progress) -> ExportFile:
-        """An export from the command line: logged as such, run here, the file returned."""
-        job = await self._create(options, requested_by=None, requested_via="cli")
-        await self.run(job.id, options, progress)
+    async def now(self, request: JobRequest, work: Work, progress: Progress) -> ExportFile:
+        """A job from the command line: logged as such, run here, the file returned."""
+        job = await self._create(request, requested_by=None, requested_via="cli")
+        await self.perform(job.id, work, progress)
         finished = await self.store.job(job.id)
         if finished.status != DONE:
             error = finished.error or {}
@@ -110,10 +135,8 @@ class Exports:
 
     # -- the job --------------------------------------------------------------------------------
 
-    async def run(
-        self, job_id: str, options: ExportOptions, progress: Progress | None = None
-    ) -> None:
-        """Load, count, identify, make the file, store it; any failure is logged on the job."""
+    async def perform(self, job_id: str, work: Work, progress: Progress | None = None) -> None:
+        """Run ``work`` as the job: progress and the file stored, any failure logged on it."""
 
         async def step(done: int) -> None:
             await self.store.progress(job_id, done, now=self._clock())
@@ -122,15 +145,7 @@ class Exports:
 
         try:
             await step(5)
-            year = await load_year(self._engine, options.year, timezone=self._timezone)
-            await step(LOADED)
-            persons = {p.key: [c.conversation_id for c in p.conversations] for p in year.persons}
-            research_ids = await self.store.research_ids(persons, now=self._clock())
-            await step(IDENTIFIED)
-            file, summary = await asyncio.to_thread(
-                make_file, year, research_ids, options, self._disclosure
-            )
-            await step(MADE)
+            file, summary = await work(step)
             await self.store.finish(job_id, file, summary, now=self._clock())
         except asyncio.CancelledError:
             await self.store.fail(job_id, _interrupted(), now=self._clock())
@@ -144,17 +159,32 @@ class Exports:
             failure = {"code": "internal", "message": ChatError.public_message}
             await self.store.fail(job_id, failure, now=self._clock())
 
+    async def _make(
+        self, options: ExportOptions, step: Progress
+    ) -> tuple[ExportFile, dict[str, Any]]:
+        """Load, count, identify, make the file."""
+        year = await load_year(self._engine, options.year, timezone=self._timezone)
+        await step(LOADED)
+        persons = {p.key: [c.conversation_id for c in p.conversations] for p in year.persons}
+        research_ids = await self.store.research_ids(persons, now=self._clock())
+        await step(IDENTIFIED)
+        file, summary = await asyncio.to_thread(
+            make_file, year, research_ids, options, self._disclosure
+        )
+        await step(MADE)
+        return file, summary
+
     async def _create(
-        self, options: ExportOptions, *, requested_by: str | None, requested_via: str
+        self, request: JobRequest, *, requested_by: str | None, requested_via: str
     ) -> ExportJob:
         await self._purge()
         return await self.store.create_job(
             requested_by=requested_by,
             requested_via=requested_via,
-            year=options.year,
-            level=options.level,
-            format=options.format,
-            options=options.as_json(),
+            year=request.year,
+            level=request.level,
+            format=request.format,
+            options=request.options,
             now=self._clock(),
         )
 
@@ -175,6 +205,10 @@ def check_settings(settings: Settings) -> None:
         check_quasi_identifiers(current_edition(), settings.research_quasi_identifiers)
     except InvalidInput as error:
         raise SettingsError(f"RESEARCH_QUASI_IDENTIFIERS: {error.message}") from None
+
+
+def _logged(options: ExportOptions) -> JobRequest:
+    return JobRequest(options.year, options.level, options.format, options.as_json())
 
 
 def _require_exporter(staff: Staff) -> None:

@@ -12,7 +12,7 @@ from chatserver.protocol.server import timestamp
 from chatserver.transport.http import current_staff, ok, read_json
 from triage.research.build import OPTION_FIELDS
 from triage.research.exports import Exports
-from triage.research.store import ExportJob
+from triage.research.store import ExportFile, ExportJob
 
 EXPORTS = "/api/research/exports"
 
@@ -65,7 +65,11 @@ async def export_status(request: Request) -> Response:
 
 async def download(request: Request) -> Response:
     staff = await current_staff(request)
-    file = await exports_of(request).download(staff, request.path_params["id"])
+    return attachment(await exports_of(request).download(staff, request.path_params["id"]))
+
+
+def attachment(file: ExportFile) -> Response:
+    """A file to save, never to show in the browser or keep in a cache."""
     return Response(
         file.content,
         media_type=file.media_type,

@@ -1,0 +1,586 @@
+"""The yearly report's tables, from a counted year and the years before it (pure).
+
+Which tables, and over whom (``shared/domain/research-report.md``; docs/research.md
+lists them): every table counts the year's **unique visitors** (one merged record per
+person, :mod:`triage.research.pipeline`) except the channel split, which counts their
+**conversations**. Percentages are over the cases where the variable is known, unless a
+group's denominator says otherwise (the first disclosure among the acutely unsafe is
+over all of them; "at least one coercion means" is over all unique visitors). Victim
+variables count for every visitor who coded them, whoever was typing; variables that
+apply to victim-chatters or clients only are counted over those.
+
+The figures here are exact; :mod:`triage.research.small_cells` decides what of them may
+be published. Age bounds are made here, so that they are never an exact age.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from itertools import combinations
+
+from triage.codebook import AGE_BANDS, UNKNOWN, Edition, age_band
+from triage.research.dataset import age_band_labels
+from triage.research.pipeline import NOT_APPLICABLE, ConversationRecord, PersonRecord, YearCount
+from triage.research.report_texts import (
+    GROUPS,
+    NOTES,
+    ROWS,
+    TITLES,
+    UNITS,
+    age_note,
+    form_alone,
+    form_combination,
+    form_total,
+)
+from triage.research.tables import (
+    Category,
+    Direction,
+    Group,
+    Row,
+    Sum,
+    Table,
+    Text,
+    categories_of,
+    choices,
+    partition,
+)
+
+#: Age bounds lie beyond at least this many victims (or the small-cell threshold, if larger).
+BOUND_PERSONS = 2
+MINOR, FIFTEEN, TWENTY_FIVE = 18, 15, 25
+#: Durations of more than 2 years (``several_years`` is "more than 2, exact unknown").
+OVER_TWO_YEARS = ("years_2_to_5", "over_5_years", "several_years")
+PARENTS = ("father_stepfather", "mother", "both_parents")
+
+Persons = Sequence[PersonRecord]
+
+
+def yearly_tables(
+    year: YearCount, earlier: Sequence[YearCount] = (), *, small_cell: int
+) -> tuple[Table, ...]:
+    """Every table of the report, in order; ``earlier`` years for the comparison."""
+    report = _Report(year, max(small_cell, BOUND_PERSONS))
+    return (
+        report.pipeline(),
+        report.channel(),
+        report.forms(),
+        report.background(),
+        report.gender(),
+        report.age(),
+        report.age_bands(),
+        report.first_disclosure(),
+        report.told_before(),
+        report.acutely_unsafe(),
+        report.duration(),
+        report.perpetrator_relation(),
+        report.perpetrator_relation_by_form(),
+        report.meeting(),
+        report.perpetrators_and_victims(),
+        report.coercion(),
+        report.criminal_acts(),
+        report.client_knowledge(),
+        comparison([*earlier, year]),
+    )
+
+
+# -- reading merged values ----------------------------------------------------------------------
+
+
+def answer(person: PersonRecord, name: str) -> str | None:
+    """A known single answer; ``None`` when unknown, not applicable or not coded."""
+    value = person.values.get(name)
+    return value if isinstance(value, str) and value not in (UNKNOWN, NOT_APPLICABLE) else None
+
+
+def chosen(person: PersonRecord, name: str) -> list[str] | None:
+    """A known multi-select; ``None`` when unknown, not applicable or not coded."""
+    value = person.values.get(name)
+    return [str(code) for code in value] if isinstance(value, list) else None
+
+
+def age(person: PersonRecord) -> int | None:
+    value = person.values.get("age")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def form_key(person: PersonRecord) -> str | None:
+    """The combination of forms of exploitation, e.g. ``sexual+criminal``."""
+    forms = chosen(person, "exploitation_form")
+    return "+".join(forms) if forms else None
+
+
+def form_combinations(edition: Edition) -> tuple[Category, ...]:
+    """Every combination of forms: each form alone, then the pairs, then all three, ..."""
+    forms = edition.variable("exploitation_form").categories
+    found: list[Category] = []
+    for size in range(1, len(forms) + 1):
+        for combination in combinations(forms, size):
+            labels = [(form.label_nl, form.label_en) for form in combination]
+            text = form_alone(*labels[0]) if size == 1 else form_combination(labels)
+            found.append(("+".join(form.code for form in combination), text))
+    return tuple(found)
+
+
+def has(person: PersonRecord, name: str, code: str) -> bool | None:
+    """Whether the known answer to ``name`` is, or includes, ``code``; ``None``: not known."""
+    several, one = chosen(person, name), answer(person, name)
+    if several is not None:
+        return code in several
+    return None if one is None else one == code
+
+
+def _with(persons: Persons, name: str, code: str) -> list[PersonRecord]:
+    return [person for person in persons if has(person, name, code)]
+
+
+# -- the tables of one year ---------------------------------------------------------------------
+
+
+class _Report:
+    def __init__(self, year: YearCount, bound_persons: int) -> None:
+        self.year = year
+        self.edition = year.edition
+        self.persons = year.persons
+        self.bound_persons = bound_persons
+        self.combinations = form_combinations(year.edition)
+
+    def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
+        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
+
+    def single(
+        self,
+        where: tuple[str, str],
+        name: str,
+        persons: Persons,
+        *,
+        key: str | None = None,
+        label: Text | None = None,
+        derived: Sequence[Sum] = (),
+    ) -> Group:
+        """A partition of ``persons`` by their known answer to ``name``."""
+        text, denominator = GROUPS[where]
+        return partition(
+            key or where[1],
+            label or text,
+            denominator,
+            categories_of(self.edition.variable(name)),
+            [answer(person, name) for person in persons],
+            derived=derived,
+        )
+
+    def multi(
+        self,
+        where: tuple[str, str],
+        name: str,
+        persons: Persons,
+        *,
+        key: str | None = None,
+        label: Text | None = None,
+        derived: Sequence[Sum] = (),
+    ) -> Group:
+        """Each choice of ``name`` over the ``persons`` who chose something."""
+        text, denominator = GROUPS[where]
+        return choices(
+            key or where[1],
+            label or text,
+            denominator,
+            categories_of(self.edition.variable(name)),
+            [chosen(person, name) for person in persons],
+            derived=derived,
+        )
+
+    def per_form(self, table: str, name: str, group: Callable[..., Group]) -> list[Group]:
+        """One group per combination of forms of exploitation."""
+        return [
+            group(
+                (table, "per_form"),
+                name,
+                [p for p in self.persons if form_key(p) == key],
+                key=key,
+                label=text,
+            )
+            for key, text in self.combinations
+        ]
+
+    def pipeline(self) -> Table:
+        counts = self.year.counts
+        totals = {
+            "conversations": counts.conversations,
+            "duplicates": counts.duplicates,
+            "persons": counts.persons,
+            "excluded_conversations": counts.excluded_conversations,
+            "excluded_persons": counts.excluded_persons,
+            "unique_visitors": counts.unique_visitors,
+        }
+        label, denominator = GROUPS["pipeline", "steps"]
+        steps = Group(
+            "steps",
+            label,
+            denominator,
+            None,
+            None,
+            tuple(
+                Row(key, ROWS["pipeline", key], count=count, protected=False)
+                for key, count in totals.items()
+            ),
+        )
+        reasons = tuple(
+            (reason.code, Text(reason.label_nl, reason.label_en))
+            for reason in self.edition.exclusion_reasons
+        )
+
+        def excluded(key: str, by_reason: dict[str, int]) -> Group:
+            answers = [reason for reason, count in by_reason.items() for _ in range(count)]
+            return partition(key, *GROUPS["pipeline", key], reasons, answers)
+
+        return self.table(
+            "pipeline",
+            steps,
+            excluded("excluded_conversations", dict(counts.excluded_conversations_by_reason)),
+            excluded("excluded_persons", dict(counts.excluded_persons_by_reason)),
+            unit="pipeline",
+        )
+
+    def channel(self) -> Table:
+        conversations = [c for person in self.persons for c in person.conversations]
+        via_partner = [c for c in conversations if c.values.get("channel") == "partner_platform"]
+
+        def group(key: str, name: str, of: Sequence[ConversationRecord]) -> Group:
+            values = [c.values.get(name) for c in of]
+            return partition(
+                key,
+                *GROUPS["channel", key],
+                categories_of(self.edition.variable(name)),
+                [v if isinstance(v, str) and v != UNKNOWN else None for v in values],
+            )
+
+        return self.table(
+            "channel",
+            group("conversations", "channel", conversations),
+            group("partner_platforms", "partner_platform", via_partner),
+            unit="conversations",
+        )
+
+    def forms(self) -> Table:
+        totals = [
+            Sum(
+                f"any_{form.code}",
+                form_total(form.label_nl, form.label_en),
+                tuple(key for key, _ in self.combinations if form.code in key.split("+")),
+            )
+            for form in self.edition.variable("exploitation_form").categories
+        ]
+        label, denominator = GROUPS["exploitation_form", "all"]
+        several = [p for p in self.persons if len(chosen(p, "exploitation_form") or ()) > 1]
+        return self.table(
+            "exploitation_form",
+            partition(
+                "all",
+                label,
+                denominator,
+                self.combinations,
+                [form_key(person) for person in self.persons],
+                derived=totals,
+            ),
+            self.single(("exploitation_form", "first_concern"), "first_concern", several),
+        )
+
+    def background(self) -> Table:
+        return self.table(
+            "chatter_background",
+            self.single(("chatter_background", "all"), "chatter_background", self.persons),
+        )
+
+    def gender(self) -> Table:
+        return self.table(
+            "gender",
+            self.single(("gender", "all"), "gender", self.persons),
+            *self.per_form("gender", "gender", self.single),
+        )
+
+    def age(self) -> Table:
+        ages = sorted(a for person in self.persons if (a := age(person)) is not None)
+        minors = [a for a in ages if a < MINOR]
+        k = self.bound_persons
+        enough = len(ages) >= k
+
+        def share(key: str, count: int) -> Row:
+            return Row(key, ROWS["age", key], count=count, n=len(ages))
+
+        def bound(key: str, value: int, direction: Direction) -> Row:
+            if not enough:
+                return Row(key, ROWS["age", key], kind="bound", flag="suppressed")
+            return Row(key, ROWS["age", key], kind="bound", value=value, direction=direction)
+
+        def statistic(
+            key: str, of: Sequence[int], compute: Callable[[Sequence[int]], float]
+        ) -> Row:
+            value = round(float(compute(of)), 1) if of else None
+            return Row(key, ROWS["age", key], kind="number", value=value)
+
+        everyone = Group(
+            "all",
+            *GROUPS["age", "all"],
+            len(ages),
+            len(self.persons),
+            (
+                bound("youngest", ages[k - 1] + 1 if enough else 0, "<"),
+                bound("oldest", ages[-k] - 1 if enough else 0, ">"),
+                statistic("mean", ages, statistics.fmean),
+                statistic("median", ages, statistics.median),
+                share("minors", len(minors)),
+                share("15_or_younger", sum(a <= FIFTEEN for a in ages)),
+                share("under_25", sum(a < TWENTY_FIVE for a in ages)),
+            ),
+        )
+        minor_victims = Group(
+            "minors",
+            *GROUPS["age", "minors"],
+            len(minors),
+            len(minors),
+            (
+                statistic("mean", minors, statistics.fmean),
+                statistic("median", minors, statistics.median),
+            ),
+        )
+        return replace(self.table("age", everyone, minor_victims), note=age_note(k))
+
+    def age_bands(self) -> Table:
+        bands = tuple(
+            (band, Text(label.label_nl, label.label_en))
+            for band, label in zip(AGE_BANDS, age_band_labels(), strict=True)
+        )
+        ages = [age(person) for person in self.persons]
+        return self.table(
+            "age_bands",
+            partition(
+                "all",
+                *GROUPS["age_bands", "all"],
+                bands,
+                [None if a is None else age_band(a) for a in ages],
+            ),
+        )
+
+    def victim_chatters(self) -> list[PersonRecord]:
+        return _with(self.persons, "chatter_background", "victim")
+
+    def first_disclosure(self) -> Table:
+        unsafe = _with(self.victim_chatters(), "acutely_unsafe", "yes")
+        categories = categories_of(self.edition.variable("first_disclosure"))
+        return self.table(
+            "first_disclosure",
+            self.single(
+                ("first_disclosure", "victim_chatters"), "first_disclosure", self.victim_chatters()
+            ),
+            partition(
+                "acutely_unsafe",
+                *GROUPS["first_disclosure", "acutely_unsafe"],
+                (*categories, ("unknown", ROWS["first_disclosure", "unknown"])),
+                [answer(person, "first_disclosure") or "unknown" for person in unsafe],
+            ),
+        )
+
+    def told_before(self) -> Table:
+        told = _with(self.victim_chatters(), "first_disclosure", "no")
+        return self.table(
+            "told_before", self.multi(("told_before", "victim_chatters"), "told_before", told)
+        )
+
+    def acutely_unsafe(self) -> Table:
+        return self.table(
+            "acutely_unsafe",
+            self.single(("acutely_unsafe", "all"), "acutely_unsafe", self.persons),
+        )
+
+    def duration(self) -> Table:
+        def longer(key: str, atoms: tuple[str, ...]) -> Sum:
+            return Sum(key, ROWS["duration", key], atoms)
+
+        return self.table(
+            "duration",
+            self.single(
+                ("duration", "all"),
+                "duration",
+                self.persons,
+                derived=(
+                    longer("more_than_1_year", ("years_1_to_2", *OVER_TWO_YEARS)),
+                    longer("more_than_2_years", OVER_TWO_YEARS),
+                    longer("more_than_5_years", ("over_5_years",)),
+                ),
+            ),
+        )
+
+    def perpetrator_relation(self) -> Table:
+        table = "perpetrator_relation"
+        return self.table(
+            table,
+            self.multi((table, "all"), table, self.persons),
+            self.single(
+                (table, "family"),
+                "perpetrator_family",
+                _with(self.persons, table, "family"),
+                derived=(Sum("parents", ROWS[table, "parents"], PARENTS),),
+            ),
+            self.single(
+                (table, "social_environment"),
+                "perpetrator_social",
+                _with(self.persons, table, "social_environment"),
+            ),
+        )
+
+    def perpetrator_relation_by_form(self) -> Table:
+        table = "perpetrator_relation_by_form"
+        return self.table(table, *self.per_form(table, "perpetrator_relation", self.multi))
+
+    def meeting(self) -> Table:
+        applicable = [p for p in self.persons if p.values.get("meeting_channel") != NOT_APPLICABLE]
+        return self.table(
+            "meeting",
+            self.single(("meeting", "channel"), "meeting_channel", applicable),
+            self.multi(
+                ("meeting", "platforms"),
+                "meeting_platforms",
+                _with(self.persons, "meeting_channel", "online"),
+            ),
+        )
+
+    def perpetrators_and_victims(self) -> Table:
+        table = "perpetrators_and_victims"
+
+        def both(person: PersonRecord) -> str | None:
+            answers = (
+                answer(person, "multiple_perpetrators"),
+                answer(person, "other_victims_known"),
+            )
+            if None in answers:
+                return None
+            return "both" if answers == ("yes", "yes") else "not_both"
+
+        return self.table(
+            table,
+            self.single((table, "multiple_perpetrators"), "multiple_perpetrators", self.persons),
+            self.single((table, "other_victims_known"), "other_victims_known", self.persons),
+            partition(
+                "both",
+                *GROUPS[table, "both"],
+                tuple((key, ROWS[table, key]) for key in ("both", "not_both")),
+                [both(person) for person in self.persons],
+            ),
+        )
+
+    def coercion(self) -> Table:
+        table = "coercion_means"
+        mentioned = [p for p in self.persons if chosen(p, table) is not None]
+        everyone = len(self.persons)
+        at_least_one = Group(
+            "at_least_one",
+            *GROUPS[table, "at_least_one"],
+            everyone,
+            everyone,
+            (Row("at_least_one", ROWS[table, "at_least_one"], count=len(mentioned), n=everyone),),
+        )
+        means = self.edition.variable(table).codes
+        return self.table(
+            table,
+            at_least_one,
+            self.multi(
+                (table, "means"),
+                table,
+                mentioned,
+                derived=(Sum("mentions", ROWS[table, "mentions"], means, share=False),),
+            ),
+            self.multi((table, "violence"), "violence_forms", _with(mentioned, table, "violence")),
+        )
+
+    def criminal_acts(self) -> Table:
+        criminal = _with(self.persons, "exploitation_form", "criminal")
+        return self.table(
+            "criminal_acts",
+            self.multi(("criminal_acts", "criminal_exploitation"), "criminal_acts", criminal),
+        )
+
+    def client_knowledge(self) -> Table:
+        table = "client_knowledge"
+        clients = _with(self.persons, "chatter_background", "client")
+        return self.table(
+            table,
+            self.single(
+                (table, "knowledge"),
+                table,
+                clients,
+                derived=(
+                    Sum(
+                        "knew_or_should_have_known",
+                        ROWS[table, "knew_or_should_have_known"],
+                        ("yes", "should_have_known"),
+                    ),
+                ),
+            ),
+            self.multi((table, "indicators"), "client_indicators", clients),
+        )
+
+
+# -- comparison with earlier years --------------------------------------------------------------
+
+
+def comparison(years: Sequence[YearCount]) -> Table:
+    """Key figures per year, oldest first; each share over that year's known cases."""
+    return Table(
+        "comparison",
+        TITLES["comparison"],
+        UNITS["visitors"],
+        tuple(_year_figures(year) for year in years),
+        NOTES["comparison"],
+        chart="years",
+    )
+
+
+def _year_figures(year: YearCount) -> Group:
+    persons, counts = year.persons, year.counts
+
+    def share(key: str, label: Text, answers: Sequence[bool | None]) -> Row:
+        known = [a for a in answers if a is not None]
+        return Row(key, label, count=sum(known), n=len(known))
+
+    def total(key: str, count: int) -> Row:
+        return Row(key, ROWS["comparison", key], count=count, protected=False)
+
+    def is_minor(person: PersonRecord) -> bool | None:
+        years = age(person)
+        return None if years is None else years < MINOR
+
+    forms = year.edition.variable("exploitation_form").categories
+    _, denominator = GROUPS["comparison", "per_year"]
+    label = Text(str(counts.year), str(counts.year))
+    return Group(
+        str(counts.year),
+        label,
+        denominator,
+        counts.unique_visitors,
+        counts.unique_visitors,
+        (
+            total("conversations", counts.conversations),
+            total("unique_visitors", counts.unique_visitors),
+            share(
+                "victim_chatters",
+                ROWS["comparison", "victim_chatters"],
+                [has(p, "chatter_background", "victim") for p in persons],
+            ),
+            share("minors", ROWS["comparison", "minors"], [is_minor(p) for p in persons]),
+            share(
+                "acutely_unsafe",
+                ROWS["comparison", "acutely_unsafe"],
+                [has(p, "acutely_unsafe", "yes") for p in persons],
+            ),
+            *(
+                share(
+                    f"any_{form.code}",
+                    form_total(form.label_nl, form.label_en),
+                    [has(p, "exploitation_form", form.code) for p in persons],
+                )
+                for form in forms
+            ),
+        ),
+    )

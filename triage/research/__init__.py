@@ -1,0 +1,1 @@
+"""Research: de-identified datasets, quotes and the yearly report."""

@@ -29,6 +29,10 @@ from triage.referral.service import Referrals
 from triage.referral.store import ReferralStore
 from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
+from triage.research.deidentify import Deidentifier, load_engine
+from triage.research.quotes import web as quotes_web
+from triage.research.quotes.service import Quotes
+from triage.research.quotes.store import QuoteStore
 from triage.service import Triage
 from triage.store import TriageStore
 
@@ -54,9 +58,11 @@ def create_app(settings: Settings) -> Starlette:
             utc_now,
         )
         relay = Relay(referrals, settings, utc_now)
+        deidentifier = Deidentifier(partial(load_engine, Path(settings.deduce_cache_dir)))
         app.state.runtime = runtime
         app.state.triage = triage
         app.state.referrals = referrals
+        app.state.quotes = Quotes(QuoteStore(runtime.engine), triage, deidentifier, utc_now)
         await runtime.start()
         relay.start()
         try:
@@ -71,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
         *http_staff.routes,
         *triage_web.routes,
         *referral_web.routes,
+        *quotes_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

@@ -58,6 +58,9 @@ class Settings:
     referral_timeout_s: float = 10.0
     referral_relay_interval_s: float = 2.0
 
+    #: Where deduce's lookup tables are cached (docs/research-quotes.md); service user only.
+    deduce_cache_dir: str = "var/deduce-cache"
+
     @property
     def origins(self) -> frozenset[str]:
         if self.allowed_origins:
@@ -125,6 +128,7 @@ class Settings:
             referral_relay_interval_s=reader.number(
                 "REFERRAL_RELAY_INTERVAL_S", cls.referral_relay_interval_s
             ),
+            deduce_cache_dir=reader.text("DEDUCE_CACHE_DIR", cls.deduce_cache_dir),
         )
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``migrate``, ``create-staff``. Thin: it calls services."""
+"""Command line: ``run``, ``migrate``, ``create-staff``, ``prepare-deidentify``. Thin."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import getpass
 import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -17,6 +18,7 @@ from chatserver.logs import configure as configure_logging
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
+from triage.research.deidentify import ensure_cache
 
 DEMO_ACCOUNTS = (
     ("demo", "Demo Counsellor", "counsellor"),
@@ -39,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="skip migrations (many nodes: migrate once with `migrate`, not from every node)",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser(
+        "prepare-deidentify", help="build the de-identification tables (DEDUCE_CACHE_DIR) once"
+    )
     create = commands.add_parser("create-staff", help="create a staff account")
     create.add_argument("--username", required=True)
     create.add_argument("--display-name", required=True)
@@ -58,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command == "prepare-deidentify":
+        ensure_cache(Path(settings.deduce_cache_dir))
     elif args.command == "create-staff":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         asyncio.run(_create_staff(settings, args.username, args.display_name, args.role, password))

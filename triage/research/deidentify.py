@@ -72,36 +72,55 @@ class Engine:
         return redact(text, self.spans(text))
 
 
+#: Where deduce keeps its pickle inside the cache directory (deduce.lookup_structs).
+CACHE_FILE = Path("cache") / "lookup_structs.pickle"
+
+
 def load_engine(cache_dir: Path) -> Engine:
     """deduce with its tables from ``cache_dir``, building them there first if needed."""
-    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with _exclusive(cache_dir / "build.lock"):
-        deduce = _import_deduce()
-        try:
-            model = deduce.Deduce(cache_path=cache_dir)
-        except (EOFError, pickle.UnpicklingError):  # a cache left half-written by a crash
-            log.warning("deduce cache unreadable; rebuilding it")
-            model = deduce.Deduce(cache_path=cache_dir, build_lookup_structs=True)
+    with _cache_lock(cache_dir):
+        model = _deduce(cache_dir)
     return Engine(model, _case_blind_lookup(model.lookup_structs))
 
 
+def ensure_cache(cache_dir: Path) -> None:
+    """Build deduce's tables into ``cache_dir`` unless they are there (a deployment step)."""
+    with _cache_lock(cache_dir):
+        if not (cache_dir / CACHE_FILE).exists():
+            _deduce(cache_dir)
+
+
+def _deduce(cache_dir: Path) -> Any:
+    deduce = _import_deduce()
+    try:
+        return deduce.Deduce(cache_path=cache_dir)
+    except (EOFError, pickle.UnpicklingError):  # a cache left half-written by a crash
+        log.warning("deduce cache unreadable; rebuilding it")
+        return deduce.Deduce(cache_path=cache_dir, build_lookup_structs=True)
+
+
 class Deidentifier:
-    """Loads the engine once, on first use, off the event loop; then de-identifies."""
+    """Loads the engine once, on first use, off the event loop; then de-identifies.
+
+    The load runs as its own task: a request that gives up waiting (a proxy timeout)
+    does not cancel it, and the next request finds it done. A failed load is retried.
+    """
 
     def __init__(self, load: Callable[[], Engine]) -> None:
         self._load = load
-        self._engine: Engine | None = None
-        self._loading = asyncio.Lock()
+        self._loading: asyncio.Future[Engine] | None = None
 
     async def engine(self) -> Engine:
-        async with self._loading:
-            if self._engine is None:
-                try:
-                    self._engine = await asyncio.to_thread(self._load)
-                except (OSError, ImportError):
-                    log.exception("deduce could not be loaded")
-                    raise Unavailable("De-identification is not available; try again.") from None
-            return self._engine
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(asyncio.to_thread(self._load))
+        loading = self._loading
+        try:
+            return await asyncio.shield(loading)
+        except (OSError, ImportError):
+            if self._loading is loading:
+                self._loading = None
+                log.exception("deduce could not be loaded")
+            raise Unavailable("De-identification is not available; try again.") from None
 
     async def deidentify(self, text: str) -> str:
         engine = await self.engine()
@@ -120,8 +139,10 @@ def _import_deduce() -> Any:
 
 
 @contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
+def _cache_lock(cache_dir: Path) -> Iterator[None]:
+    """One process at a time builds or reads the cache, so none reads a half-written one."""
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with (cache_dir / "build.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

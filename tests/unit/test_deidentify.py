@@ -44,6 +44,7 @@ CHAT = [
     ("ik zit op het Erasmus College in Zoetermeer", ["Erasmus", "Zoetermeer"], ["[INSTELLING]"]),
     ("ik zit op het erasmus college", ["erasmus"], ["het [INSTELLING]"]),
     ("ik zit op het Stedelijk Gymnasium Leiden", ["Stedelijk", "Leiden"], ["[INSTELLING]"]),
+    ("op het Erasmus College Ik word gepest", ["Erasmus"], ["het [INSTELLING] Ik word"]),
     ("ik zit op de Montessorischool", ["Montessori"], ["de [INSTELLING]"]),
     ("ik woonde in het AZC Budel", ["Budel"], ["[INSTELLING]"]),
     ("ik was bij Jeugdzorg Amsterdam", ["Jeugdzorg", "Amsterdam"], ["[INSTELLING]"]),

@@ -97,7 +97,7 @@ PRONOUNS = frozenset(wordlist("ik ikzelf je jij hij zij ze hem haar mij"))
 THING_SUBJECTS = frozenset(wordlist("het dat dit er wat"))
 #: "m'n" is split as "m", "'", "n": the "n" stands for it.
 POSSESSIVES = frozenset(wordlist("mijn n mn zijn zn haar je jouw hun"))
-PERSON_NOUNS = frozenset(wordlist("man vrouw jongen meisje meid gast vent kerel jongen"))
+PERSON_NOUNS = frozenset(wordlist("man vrouw jongen meisje meid gast vent kerel"))
 #: What may follow an age; anything else ("3 keer", "20 euro", "12 uur") is no age.
 AGE_FOLLOWERS = frozenset(
     wordlist(
@@ -274,9 +274,11 @@ WORD = re.compile(r"\S+")
 def institution_spans(text: str) -> Iterator[Span]:
     for pattern in (NAMED_INSTITUTION, COMPOUND_INSTITUTION, LOWER_INSTITUTION):
         for match in pattern.finditer(text):
-            words = [w for w in WORD.finditer(match.group())]
+            words = list(WORD.finditer(match.group()))
             while words and words[0].group().lower() in NOT_A_NAME:
                 words.pop(0)
+            while words and words[-1].group().lower() in NOT_A_NAME:
+                words.pop()
             names = [w for w in words if w.group().lower() not in KINDS]
             if names and (pattern is LOWER_INSTITUTION or names[0].group()[0].isupper()):
                 start = match.start()

@@ -30,7 +30,11 @@ from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
 from triage.research import report_web
 from triage.research import web as research_web
+from triage.research.deidentify import Deidentifier, load_engine
 from triage.research.exports import Exports, check_settings
+from triage.research.quotes import web as quotes_web
+from triage.research.quotes.service import Quotes
+from triage.research.quotes.store import QuoteStore
 from triage.research.reports import Reports
 from triage.service import Triage
 from triage.store import TriageStore
@@ -65,6 +69,8 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         app.state.drain = drain
         app.state.metric_probes = (runtime.chat.readings, relay.readings)
         app.state.reports = Reports(exports, runtime.engine, settings, utc_now)
+        deidentifier = Deidentifier(partial(load_engine, Path(settings.deduce_cache_dir)))
+        app.state.quotes = Quotes(QuoteStore(runtime.engine), triage, deidentifier, utc_now)
         await runtime.start()
         relay.start()
         try:
@@ -83,6 +89,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *referral_web.routes,
         *research_web.routes,
         *report_web.routes,
+        *quotes_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

@@ -1,4 +1,5 @@
-"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``, ``export``, ``report``.
+"""Command line: ``run``, ``migrate``, ``create-staff``, ``synthesize``, ``export``, ``report``,
+``prepare-deidentify``.
 
 Thin: it calls services.
 """
@@ -25,6 +26,7 @@ from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
 from triage.research import synthetic
 from triage.research.build import parse_options
+from triage.research.deidentify import ensure_cache
 from triage.research.exports import Exports, Progress, check_settings
 from triage.research.reports import Reports
 from triage.research.reports import parse_options as parse_report_options
@@ -51,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="skip migrations (many nodes: migrate once with `migrate`, not from every node)",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser(
+        "prepare-deidentify", help="build the de-identification tables (DEDUCE_CACHE_DIR) once"
+    )
     create = commands.add_parser("create-staff", help="create a staff account")
     create.add_argument("--username", required=True)
     create.add_argument("--display-name", required=True)
@@ -106,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_report(settings, args))
     elif args.command == "synthesize":
         asyncio.run(_synthesize(settings, args.year, args.visitors, args.seed))
+    elif args.command == "prepare-deidentify":
+        ensure_cache(Path(settings.deduce_cache_dir))
     elif args.command == "create-staff":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         asyncio.run(_create_staff(settings, args.username, args.display_name, args.role, password))

@@ -81,6 +81,8 @@ class Settings:
     #: On a stop signal, report not ready (``/readyz``) this long before closing connections,
     #: so the load balancer stops sending new clients first.
     shutdown_drain_s: float = 0.0
+    #: Where deduce's lookup tables are cached (docs/research-quotes.md); service user only.
+    deduce_cache_dir: str = "var/deduce-cache"
 
     @property
     def origins(self) -> frozenset[str]:
@@ -161,6 +163,7 @@ class Settings:
             research_timezone=reader.timezone("RESEARCH_TIMEZONE", cls.research_timezone),
             metrics_token=reader.secret("METRICS_TOKEN", minimum_chars=METRICS_TOKEN_MIN_CHARS),
             shutdown_drain_s=reader.number("SHUTDOWN_DRAIN_S", cls.shutdown_drain_s, minimum=0),
+            deduce_cache_dir=reader.text("DEDUCE_CACHE_DIR", cls.deduce_cache_dir),
         )
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_server
+from tests.support.server import DEDUCE_CACHE, QUICK_HASHING, Server, StartServer, sqlite_server
+from triage.research.deidentify import Engine, load_engine
 
 
 @pytest.fixture
@@ -32,3 +33,9 @@ async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
 async def server(start_server: StartServer) -> Server:
     """A fresh single-node server for each test."""
     return await start_server()
+
+
+@pytest.fixture(scope="session")
+def deidentify_engine() -> Engine:
+    """deduce loaded once per test session, from the cache the test servers use too."""
+    return load_engine(DEDUCE_CACHE)

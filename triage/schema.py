@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatserver.store.base import Base, UTCDateTime
@@ -193,3 +203,30 @@ class ResearchExportRow(Base):
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the file was deleted; the row stays as the export log.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuoteRow(Base):
+    """A message chosen as a research quote: its de-identified text, never the original.
+
+    It outlives the transcript: ``seq`` points into the chat while there is one, and
+    ``conversation_id`` is cleared if the conversation itself is ever deleted.
+    """
+
+    __tablename__ = "research_quotes"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    #: ``YYYY-MM`` the message was written; no finer, so a quote cannot be matched to a chat.
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    #: ``visitor`` or ``counsellor``.
+    speaker: Mapped[str] = mapped_column(String(16))
+    #: The codebook edition current at selection, and the variable the quote illustrates.
+    edition: Mapped[str] = mapped_column(String(32))
+    variable: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    selected_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    selected_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,6 +15,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+#: deduce's tables, built once per machine: the servers' default (they run in ROOT) and the
+#: unit tests' cache are the same directory, kept across runs.
+DEDUCE_CACHE = ROOT / "var" / "deduce-cache"
 #: Password hashing is not what most tests are about: cheap parameters make each start faster.
 QUICK_HASHING = {"ARGON2_MEMORY_KIB": "8", "ARGON2_TIME_COST": "1"}
 DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^']+)'")

@@ -1,1 +1,1 @@
-"""Research: the yearly counting pipeline, de-identified datasets and their export."""
+"""Research: de-identified datasets, quotes and the yearly report."""

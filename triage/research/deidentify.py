@@ -1,0 +1,173 @@
+"""Dutch de-identification of a chat message: deduce, our chat rules, one set of tags.
+
+deduce (https://github.com/vmenger/deduce) builds lookup tables from its word lists on first
+use, which takes about a minute; it then pickles them into a cache directory
+(``DEDUCE_CACHE_DIR``) and later loads take seconds. :class:`Deidentifier` loads once per
+process, on first use, in a thread: the server starts at once, and only the first quote
+waits. A file lock makes concurrent processes build the cache once. The cache is a pickle:
+keep its directory writable by the service user only.
+
+deduce's tags become ours (``TAGS``); anything else it finds is removed as ``[ANONIEM]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import importlib
+import logging
+import pickle
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from docdeid.ds.lookup import LookupSet, LookupTrie
+
+from chatserver.errors import Unavailable
+from triage.research.chat_rules import CaseBlindLookup, rule_spans
+from triage.research.spans import Span, Tag, redact
+
+#: deduce's tags (after its own merging) and ours. "persoon" is deduce's merged name tag.
+TAGS = {
+    "persoon": Tag.NAAM,
+    "patient": Tag.NAAM,
+    "voornaam": Tag.NAAM,
+    "achternaam": Tag.NAAM,
+    "locatie": Tag.LOCATIE,
+    "ziekenhuis": Tag.INSTELLING,
+    "zorginstelling": Tag.INSTELLING,
+    "datum": Tag.DATUM,
+    "leeftijd": Tag.LEEFTIJD,
+    "telefoonnummer": Tag.TELEFOONNUMMER,
+    "emailadres": Tag.EMAIL,
+    "url": Tag.URL,
+    "bsn": Tag.NUMMER,
+    "id": Tag.NUMMER,
+}
+
+log = logging.getLogger(__name__)
+
+
+def tag_of(deduce_tag: str) -> Tag:
+    return TAGS.get(deduce_tag.lower(), Tag.ANONIEM)
+
+
+class Engine:
+    """A loaded deduce with our rules; :meth:`deidentify` is synchronous and CPU-bound."""
+
+    def __init__(self, model: Any, names: CaseBlindLookup) -> None:
+        self._model = model
+        self._names = names
+        self._lock = threading.Lock()  # deduce does not promise thread safety
+
+    def spans(self, text: str) -> list[Span]:
+        with self._lock:
+            document = self._model.deidentify(text)
+        found = [Span(a.start_char, a.end_char, tag_of(a.tag)) for a in document.annotations]
+        return [*found, *rule_spans(text), *self._names.spans(text)]
+
+    def deidentify(self, text: str) -> str:
+        return redact(text, self.spans(text))
+
+
+#: Where deduce keeps its pickle inside the cache directory (deduce.lookup_structs).
+CACHE_FILE = Path("cache") / "lookup_structs.pickle"
+
+
+def load_engine(cache_dir: Path) -> Engine:
+    """deduce with its tables from ``cache_dir``, building them there first if needed."""
+    with _cache_lock(cache_dir):
+        model = _deduce(cache_dir)
+    return Engine(model, _case_blind_lookup(model.lookup_structs))
+
+
+def ensure_cache(cache_dir: Path) -> None:
+    """Build deduce's tables into ``cache_dir`` unless they are there (a deployment step)."""
+    with _cache_lock(cache_dir):
+        if not (cache_dir / CACHE_FILE).exists():
+            _deduce(cache_dir)
+
+
+def _deduce(cache_dir: Path) -> Any:
+    deduce = _import_deduce()
+    try:
+        return deduce.Deduce(cache_path=cache_dir)
+    except (EOFError, pickle.UnpicklingError):  # a cache left half-written by a crash
+        log.warning("deduce cache unreadable; rebuilding it")
+        return deduce.Deduce(cache_path=cache_dir, build_lookup_structs=True)
+
+
+class Deidentifier:
+    """Loads the engine once, on first use, off the event loop; then de-identifies.
+
+    The load runs as its own task: a request that gives up waiting (a proxy timeout)
+    does not cancel it, and the next request finds it done. A failed load is retried.
+    """
+
+    def __init__(self, load: Callable[[], Engine]) -> None:
+        self._load = load
+        self._loading: asyncio.Future[Engine] | None = None
+
+    async def engine(self) -> Engine:
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(asyncio.to_thread(self._load))
+        loading = self._loading
+        try:
+            return await asyncio.shield(loading)
+        except (OSError, ImportError):
+            if self._loading is loading:
+                self._loading = None
+                log.exception("deduce could not be loaded")
+            raise Unavailable("De-identification is not available; try again.") from None
+
+    async def deidentify(self, text: str) -> str:
+        engine = await self.engine()
+        return await asyncio.to_thread(engine.deidentify, text)
+
+
+def _import_deduce() -> Any:
+    """Import deduce without the root logging set-up it does on import (DEBUG to stdout)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        return importlib.import_module("deduce")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@contextmanager
+def _cache_lock(cache_dir: Path) -> Iterator[None]:
+    """One process at a time builds or reads the cache, so none reads a half-written one."""
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with (cache_dir / "build.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _case_blind_lookup(structs: Any) -> CaseBlindLookup:
+    return CaseBlindLookup(
+        first_names=_entries(structs["first_name"]),
+        places=_entries(structs["placename"]),
+        surnames=[*_entries(structs["surname"]), *_words(structs["interfix_surname"])],
+        interfixes=_words(structs["interfix"]),
+    )
+
+
+def _entries(trie: LookupTrie) -> Iterator[list[str]]:
+    """Every entry of a deduce lookup trie, as its list of tokens."""
+    stack: list[tuple[LookupTrie, list[str]]] = [(trie, [])]
+    while stack:
+        node, path = stack.pop()
+        if node.is_terminal:
+            yield path
+        stack.extend((child, [*path, token]) for token, child in node.children.items())
+
+
+def _words(lookup: LookupSet) -> list[list[str]]:
+    return [[item] for item in lookup.items()]

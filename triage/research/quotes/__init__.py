@@ -1,0 +1,1 @@
+"""Research quotes: messages counsellors select, kept only de-identified."""

@@ -1,0 +1,125 @@
+"""Quote routes: selection on a conversation, removal, and the researchers' yearly export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chatserver.errors import InvalidInput
+from chatserver.protocol.server import timestamp
+from chatserver.transport.http import current_staff, ok, read_json
+from triage.research.quotes.service import Quotes
+from triage.research.quotes.store import Quote
+
+#: The export's columns: no conversation, message or staff id, only the quote's own.
+EXPORT_FIELDS = ("quote_id", "month", "speaker", "edition", "variable", "text")
+#: A spreadsheet runs a cell starting with these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def quotes_of(request: Request) -> Quotes:
+    quotes: Quotes = request.app.state.quotes
+    return quotes
+
+
+def quote_view(quote: Quote) -> dict[str, Any]:
+    return {
+        "id": quote.id,
+        "conversation_id": quote.conversation_id,
+        "seq": quote.seq,
+        "month": quote.month,
+        "speaker": quote.speaker,
+        "edition": quote.edition,
+        "variable": quote.variable,
+        "text": quote.text,
+        "selected_by": quote.selected_by,
+        "selected_at": timestamp(quote.selected_at),
+    }
+
+
+def export_row(quote: Quote) -> dict[str, Any]:
+    return {
+        "quote_id": quote.id,
+        "month": quote.month,
+        "speaker": quote.speaker,
+        "edition": quote.edition,
+        "variable": quote.variable,
+        "text": quote.text,
+    }
+
+
+async def select(request: Request) -> Response:
+    body = await read_json(request, ("seq", "variable"))
+    staff = await current_staff(request)
+    quote = await quotes_of(request).select(
+        staff, request.path_params["conversation_id"], body.get("seq"), body.get("variable")
+    )
+    return ok(quote_view(quote), status=201)
+
+
+async def conversation_quotes(request: Request) -> Response:
+    found = await quotes_of(request).for_conversation(
+        await current_staff(request), request.path_params["conversation_id"]
+    )
+    return ok({"quotes": [quote_view(quote) for quote in found]})
+
+
+async def delete(request: Request) -> Response:
+    await quotes_of(request).delete(await current_staff(request), request.path_params["quote_id"])
+    return Response(status_code=204)
+
+
+async def yearly_export(request: Request) -> Response:
+    """``?year=Y`` and ``format=json`` (default) or ``csv``."""
+    staff = await current_staff(request)
+    year = _year(request.query_params.get("year"))
+    form = request.query_params.get("format", "json")
+    if form not in {"json", "csv"}:
+        raise InvalidInput("'format' must be json or csv", field="format")
+    rows = [export_row(quote) for quote in await quotes_of(request).of_year(staff, year)]
+    if form == "json":
+        return ok({"year": year, "quotes": rows})
+    return Response(
+        _csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="quotes-{year}.csv"',
+        },
+    )
+
+
+def _year(raw: str | None) -> object:
+    try:
+        return int(raw or "")
+    except ValueError:
+        raise InvalidInput("'year' must be a year", field="year") from None
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+routes = [
+    Route("/api/triage/conversations/{conversation_id}/quotes", select, methods=["POST"]),
+    Route(
+        "/api/triage/conversations/{conversation_id}/quotes", conversation_quotes, methods=["GET"]
+    ),
+    Route("/api/triage/quotes/{quote_id}", delete, methods=["DELETE"]),
+    Route("/api/research/quotes", yearly_export, methods=["GET"]),
+]

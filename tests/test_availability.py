@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from chatserver.domain.availability import DAYS
+from tests.support.hours import hours_closed_now
 from tests.support.pilots import Visitor
 from tests.support.server import Server, StartServer
-
-
-def hours_closed_now() -> str:
-    """One window, two days from now in Amsterdam: closed today, whatever time it is."""
-    later = datetime.now(ZoneInfo("Europe/Amsterdam")) + timedelta(days=2)
-    return f"{DAYS[later.weekday()]} 09:00-10:00"
 
 
 async def status(server: Server) -> dict[str, object]:

@@ -51,7 +51,7 @@ function quickExit() {
   location.replace('/neutral.html'); // replace: the chat page leaves no back-button entry
 }
 
-let lastEscape = 0;
+let lastEscape = -Infinity;
 addEventListener('keydown', (event) => {
   if (event.key !== 'Escape') return;
   if (event.timeStamp - lastEscape < 1500) quickExit();

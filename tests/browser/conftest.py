@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.support.browser import Browsing, chromium_missing, launch
+from tests.support.browser import Browsing, OpenBrowsers, chromium_missing, launch
 from tests.support.intake import Intake, write_units_file
 from tests.support.server import Server, StartServer, free_port
 
@@ -28,9 +28,6 @@ async def browser() -> AsyncIterator[Browser]:
         browser = await launch(playwright)
         yield browser
         await browser.close()
-
-
-OpenBrowsers = Callable[[Server], Browsing]
 
 
 @pytest.fixture

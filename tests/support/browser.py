@@ -9,7 +9,9 @@ that the frontend loads nothing foreign and breaks no rule of its own CSP.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import (
@@ -85,7 +87,11 @@ class Browsing:
 
     async def context(self, viewport: dict[str, int], **options: Any) -> BrowserContext:
         context = await self.browser.new_context(
-            base_url=self.server.base_url, viewport=viewport, locale="nl-NL", **options
+            base_url=self.server.base_url,
+            viewport=viewport,
+            locale="nl-NL",
+            timezone_id="Europe/Amsterdam",
+            **options,
         )
         context.set_default_timeout(STEP_TIMEOUT_MS)
         self.guard.watch(context)
@@ -109,6 +115,10 @@ class Browsing:
     async def close(self) -> None:
         for context in self.contexts:
             await context.close()
+
+
+#: Opens browsers on a server (the ``browse`` fixture).
+OpenBrowsers = Callable[[Server], Browsing]
 
 
 # -- steps a person takes --------------------------------------------------------------------------
@@ -151,3 +161,14 @@ def transcript(page: Page) -> Locator:
 def pane(counsellor: Page) -> Locator:
     """The console's open chat."""
     return counsellor.locator(".pane:visible")
+
+
+# -- accessibility -------------------------------------------------------------------------------
+
+#: Every visible text meets WCAG 2.1 AA contrast and every visible control has a name.
+_AUDIT = (Path(__file__).parent / "accessibility.js").read_text()
+
+
+async def accessibility_problems(page: Page) -> list[str]:
+    """What on the page now fails contrast or has no accessible name."""
+    return list(await page.evaluate(_AUDIT))

@@ -168,7 +168,7 @@ function buildField(variable, edition, changed) {
   details.hidden = !help;
   const error = part('p', 'field-error', '');
   error.hidden = true;
-  block.append(...field.body, details, error);
+  block.append(...field.body, error, details);
   const id = `coding-${edition.id}-${variable.name}-${Math.random().toString(36).slice(2, 8)}`;
   hint.id = `${id}-hint`;
   error.id = `${id}-error`;

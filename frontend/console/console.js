@@ -64,6 +64,7 @@ function endSession(message) {
   selected = null;
   $('tabs').replaceChildren();
   $('panes').replaceChildren();
+  renderChats();
   showLogin(message);
 }
 
@@ -391,7 +392,10 @@ function renderTab(chat) {
   chat.tab.dataset.status = chat.status;
 }
 
-function renderChats() { $('no-chats').hidden = chats.size > 0; }
+function renderChats() {
+  $('no-chats').hidden = $('no-pane').hidden = chats.size > 0;
+  $('panes').hidden = chats.size === 0;
+}
 
 function statusText(status) {
   return t({ waiting: 'statusWaiting', active: 'statusActive', ended: 'statusEnded', transferred: 'statusTransferred' }[status] ?? 'statusActive');

@@ -33,6 +33,7 @@ addStrings({
     colConversation: 'Gesprek',
     colDetails: 'Details',
     // coding
+    noPane: 'Hier verschijnt de chat die je aanneemt. Wie wacht, staat links in de wachtrij.',
     codingSummary: 'Codering en koppelen',
     codingHeading: 'Codering',
     codingEdition: 'Codeboek: {title}',
@@ -167,6 +168,7 @@ addStrings({
     colAudit: 'Change',
     colConversation: 'Conversation',
     colDetails: 'Details',
+    noPane: 'The chat you take appears here. Who is waiting is listed in the queue on the left.',
     codingSummary: 'Coding and linking',
     codingHeading: 'Coding',
     codingEdition: 'Codebook: {title}',

@@ -42,7 +42,7 @@ function heading(tag, key) {
 
 async function refresh() {
   clearTimeout(timer);
-  if (!section || section.hidden) return;
+  if (!section?.isConnected || section.hidden) return; // another view, or logged out
   await Promise.all([renderLoad(), renderAccounts()]);
   timer = setTimeout(refresh, REFRESH_MS); // the load changes all the time
 }

@@ -76,6 +76,7 @@ const STRINGS = {
     checkAgain: 'Opnieuw kijken',
     // visitor: return code
     returnCodeAsk: 'Volgende keer herkend worden?',
+    returnCodeHide: 'Ik heb hem, verbergen',
     returnCodeShow: 'Je terugkomcode is {code}. Noem hem in je volgende chat, dan weet de hulpverlener dat jij het bent, zonder je naam. Schrijf hem alleen op een veilige plek op: wij kunnen hem niet opnieuw laten zien.',
     // console
     consoleTitle: 'Hulpverlenersconsole',
@@ -337,6 +338,7 @@ const STRINGS = {
     serviceEmergency: 'Are you in danger right now? Call 112.',
     checkAgain: 'Check again',
     returnCodeAsk: 'Be recognised next time?',
+    returnCodeHide: 'Got it, hide it',
     returnCodeShow: 'Your return code is {code}. Mention it in your next chat and the counsellor will know it is you, without your name. Only write it down somewhere safe: we cannot show it again.',
     consoleTitle: 'Counsellor console',
     loginHeading: 'Log in',

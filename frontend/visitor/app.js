@@ -634,10 +634,19 @@ $('return-code-ask').addEventListener('click', async () => {
 });
 
 function renderReturnCode() {
-  $('return-code-text').hidden = !returnCode;
+  $('return-code').hidden = !returnCode;
   $('return-code-ask').hidden = Boolean(returnCode);
   if (returnCode) $('return-code-text').textContent = t('returnCodeShow', { code: returnCode });
 }
+
+// Nobody looking over a shoulder should read it later: once noted, it goes from the screen.
+$('return-code-hide').addEventListener('click', () => {
+  returnCode = null;
+  $('return-code').hidden = true;
+  $('return-code-ask').hidden = false;
+  $('return-code-ask').disabled = false;
+  $('return-code-ask').focus();
+});
 
 $('new-chat').addEventListener('click', () => {
   conn?.stop();

@@ -108,7 +108,9 @@ async def take(browsing: Browsing, out: Path) -> None:
     await shoot(visitor, out, "visitor-consent")
     await card.get_by_role("button", name="Ja, ik geef toestemming").click()
     await counsellor.get_by_text("toestemming gegeven").first.wait_for()
+    await pane(counsellor).locator(".referral").get_by_text("Wat wordt gedeeld").click()
     await pane(counsellor).locator(".referral").scroll_into_view_if_needed()
+    await counsellor.locator("#toast").wait_for(state="hidden")  # it covers the end button
     await shoot(counsellor, out, "console-referral-panel")
 
     supervisor = await browsing.staff("supervisor", DESKTOP)

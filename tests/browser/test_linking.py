@@ -20,6 +20,8 @@ async def test_a_return_code_from_one_chat_links_the_visitors_next_chat_to_it(
     shown = await visitor.get_by_text("Je terugkomcode is").inner_text()
     code = re.search(r"terugkomcode is ([A-Z0-9]{8})\.", shown)
     assert code is not None, shown
+    await visitor.get_by_role("button", name="Ik heb hem, verbergen").click()
+    await expect(visitor.get_by_text("Je terugkomcode is")).to_be_hidden()  # off the screen
 
     visitor.once("dialog", lambda dialog: dialog.accept())
     await visitor.get_by_role("button", name="Chat beëindigen").click()

@@ -14,6 +14,7 @@ from typing import Any
 
 from chatserver.broker import Broker, publish_hint
 from chatserver.domain import topics
+from chatserver.domain.availability import Availability
 from chatserver.domain.profile import VisitorProfile
 from chatserver.domain.pseudonyms import draw_pseudonym
 from chatserver.domain.queue import RECENT_WINDOW, QueueSnapshot
@@ -29,7 +30,7 @@ from chatserver.domain.records import (
 from chatserver.domain.roles import require_chat_role
 from chatserver.domain.text import clean_text
 from chatserver.domain.tokens import new_token, token_digest
-from chatserver.errors import ResumeImpossible
+from chatserver.errors import QueueFull, ResumeImpossible, ServiceClosed
 from chatserver.metrics import QUEUE_WAIT, Reading
 from chatserver.protocol.server import (
     conversation_summary,
@@ -62,8 +63,28 @@ class ChatService:
 
     # -- visitors ---------------------------------------------------------------------------------
 
+    async def availability(self) -> Availability:
+        """Closed outside the opening hours, full at the queue's cap; otherwise open."""
+        now = self._clock()
+        hours = self._settings.opening_hours
+        if hours is not None and not hours.is_open(now):
+            return Availability("closed", hours.next_opening(now))
+        cap = self._settings.queue_max_waiting
+        if cap and len(await self.repository.waiting()) >= cap:
+            return Availability("full")
+        return Availability(None)
+
     async def start_visitor(self, profile: VisitorProfile) -> tuple[Conversation, str]:
-        """Open a conversation in the queue; returns it with the visitor's resume token."""
+        """Open a conversation in the queue; returns it with the visitor's resume token.
+
+        The cap is checked before the insert, so nodes starting chats at the same instant
+        may pass it by a few: it protects the wait, not an invariant.
+        """
+        reason = (await self.availability()).reason
+        if reason == "closed":
+            raise ServiceClosed()
+        if reason == "full":
+            raise QueueFull()
         token = new_token()
         conversation = await self.repository.create_conversation(
             token_hash=token_digest(token),

@@ -15,6 +15,8 @@ edge knows about frames or status codes. The tree::
     │   ├── ConversationEnded
     │   ├── AtCapacity        counsellor holds the maximum of chats
     │   └── QueueEmpty        nobody is waiting
+    ├── ServiceClosed         outside the opening hours               503
+    ├── QueueFull             the queue is at its cap                 503
     └── Unavailable           storage down; safe to retry             503
 """
 
@@ -96,6 +98,18 @@ class AtCapacity(Conflict):
 class QueueEmpty(Conflict):
     code = "queue_empty"
     public_message = "Nobody is waiting."
+
+
+class ServiceClosed(ChatError):
+    code = "service_closed"
+    status = 503
+    public_message = "The chat is closed now."
+
+
+class QueueFull(ChatError):
+    code = "queue_full"
+    status = 503
+    public_message = "Too many people are waiting; try again later."
 
 
 class Unavailable(ChatError):

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chatserver.domain.availability import OpeningHours, parse_opening_hours
+
 
 class SettingsError(ValueError):
     """An environment variable has a value we cannot use."""
@@ -33,6 +35,9 @@ class Settings:
     log_level: str = "INFO"
 
     max_chats_per_counsellor: int = 3
+    #: When visitors can start a chat (``None``: always) and how many may wait (0: no cap).
+    opening_hours: OpeningHours | None = None
+    queue_max_waiting: int = 0
     message_max_chars: int = 4000
     note_max_chars: int = 4000
     frame_max_bytes: int = 16 * 1024
@@ -112,6 +117,8 @@ class Settings:
             max_chats_per_counsellor=reader.integer(
                 "MAX_CHATS_PER_COUNSELLOR", cls.max_chats_per_counsellor, minimum=1
             ),
+            opening_hours=reader.opening_hours("OPENING_HOURS", "OPENING_HOURS_TZ"),
+            queue_max_waiting=reader.integer("QUEUE_MAX_WAITING", cls.queue_max_waiting, minimum=0),
             message_max_chars=reader.integer("MESSAGE_MAX_CHARS", cls.message_max_chars, minimum=1),
             note_max_chars=reader.integer("NOTE_MAX_CHARS", cls.note_max_chars, minimum=1),
             frame_max_bytes=reader.integer("FRAME_MAX_BYTES", cls.frame_max_bytes, minimum=256),
@@ -177,6 +184,14 @@ class _Reader:
     def words(self, name: str) -> tuple[str, ...]:
         raw = self._environ.get(name, "")
         return tuple(word.rstrip("/") for word in raw.replace(",", " ").split())
+
+    def opening_hours(self, name: str, zone_name: str) -> OpeningHours | None:
+        try:
+            return parse_opening_hours(
+                self._environ.get(name, ""), self.text(zone_name, "Europe/Amsterdam")
+            )
+        except ValueError as error:
+            raise SettingsError(f"{name}: {error}") from None
 
     def integer(self, name: str, default: int, *, minimum: int) -> int:
         raw = self._environ.get(name)

@@ -256,6 +256,7 @@ async def test_http_bodies_match_the_schema(server: Server) -> None:
         assert refused.status_code == 400
         bodies.append(("HttpError", refused.json()))
         bodies.append(("HealthResponse", (await client.get("/healthz")).json()))
+        bodies.append(("VisitorStatusResponse", (await client.get("/api/visitor/status")).json()))
 
     visitor = Visitor(server, start.json())
     await visitor.connect()

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.intake import Intake, callback_body, post_callback
+from tests.support.intake import Intake, callback_body, post_callback, write_units_file
 from tests.support.pilots import Counsellor, Visitor, in_conversation
 from tests.support.server import Server, StartServer, free_port
 
@@ -161,9 +161,7 @@ async def start_referring_server(
     start_server: StartServer, tmp_path: Path, units: dict[str, dict[str, str]]
 ) -> Server:
     """A server whose ``REFERRAL_UNITS_FILE`` configures ``units``, with quick retries."""
-    units_file = tmp_path / "referral-units.json"
-    units_file.write_text(json.dumps({"units": units}))
-    units_file.chmod(0o600)
+    units_file = write_units_file(tmp_path, units)
     return await start_server(REFERRAL_UNITS_FILE=str(units_file), **REFERRAL_SETTINGS)
 
 

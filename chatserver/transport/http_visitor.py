@@ -1,4 +1,4 @@
-"""Visitor HTTP endpoints: start a chat, and leave it at once (quick exit)."""
+"""Visitor HTTP endpoints: is the chat open, start a chat, and leave it at once (quick exit)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatserver.domain.profile import PROFILE_FIELDS, parse_profile
+from chatserver.protocol.server import timestamp
 from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
+
+
+async def status(request: Request) -> Response:
+    """Whether a chat can start now, so the page can say so before the visitor types."""
+    availability = await runtime_of(request).chat.availability()
+    opens_at = availability.opens_at
+    return ok(
+        {
+            "open": availability.reason is None,
+            "reason": availability.reason,
+            "opens_at": timestamp(opens_at) if opens_at else None,
+        }
+    )
 
 
 async def start_chat(request: Request) -> Response:
@@ -42,6 +56,7 @@ async def quick_exit(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/visitor/status", status, methods=["GET"]),
     Route("/api/visitor/chats", start_chat, methods=["POST"]),
     Route("/api/visitor/exit", quick_exit, methods=["POST"]),
 ]

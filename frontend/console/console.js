@@ -1,6 +1,12 @@
 // Counsellor console: log in, take visitors from the queue, hold several chats at once.
 // All text from visitors is put on the page with textContent only: it is never markup.
 
+import '/console/strings.js'; // first: the console's own texts, before anything is drawn
+import { api, getToken, path, setToken } from '/console/api.js';
+import { CodingForm } from '/console/coding.js';
+import { PersonLinks } from '/console/persons.js';
+import { labelled } from '/console/ui.js';
+import { redrawViews, startViews, stopViews } from '/console/views.js';
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
 import { button, part, timeOf } from '/shared/dom.js';
@@ -10,33 +16,17 @@ import {
 } from '/shared/referral.js';
 
 const $ = (id) => document.getElementById(id);
-const STAFF_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PHONE = /^[0-9+\-() ]{6,20}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 
-let token = sessionStorage.getItem('staffToken'); // sessionStorage: a closed tab is a logged-out tab
 let me = null;
-let accounts = null; // colleagues for the transfer picker; null when this role may not list them
+let colleagues = []; // who can take a transfer, with their load
 let conn = null;
 let waiting = [];
 let selected = null;
 let focusNext = null; // the chat just accepted: show it as soon as it arrives
 const chats = new Map(); // conversation id -> chat state and its elements
 let referralCatalogue = null; // { units, provinces } for the referral form, loaded when first needed
-
-// -- HTTP ----------------------------------------------------------------------------------------
-
-async function api(method, path, body) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, {
-    method, headers, cache: 'no-store', credentials: 'omit', body: body && JSON.stringify(body),
-  });
-  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) throw { ...(data.error ?? { code: 'unavailable' }), status: response.status };
-  return data;
-}
 
 // -- login and logout ----------------------------------------------------------------------------
 
@@ -47,8 +37,7 @@ $('login-form').addEventListener('submit', async (event) => {
     const data = await api('POST', '/api/staff/login', {
       username: $('username').value, password: $('password').value,
     });
-    token = data.token;
-    sessionStorage.setItem('staffToken', token);
+    setToken(data.token);
     me = data.staff;
     $('login-form').reset();
     startSession();
@@ -68,13 +57,14 @@ $('logout').addEventListener('click', async () => {
 function endSession(message) {
   conn?.stop();
   conn = null;
-  token = null;
+  setToken(null);
   me = null;
-  sessionStorage.removeItem('staffToken');
+  stopViews();
   chats.clear();
   selected = null;
   $('tabs').replaceChildren();
   $('panes').replaceChildren();
+  renderChats();
   showLogin(message);
 }
 
@@ -88,27 +78,31 @@ function showLogin(message) {
   $('username').focus();
 }
 
+document.addEventListener('sessionexpired', () => endSession(t('sessionExpired')));
+
 function startSession() {
   $('login-view').hidden = true;
-  $('app-view').hidden = $('logout').hidden = $('me').hidden = false;
+  $('logout').hidden = $('me').hidden = false;
   renderMe();
+  startViews(me);
+  if (me.role === 'researcher') return; // no chats: the socket is for those who hold them
   renderQueue();
   renderChats();
-  loadAccounts();
+  loadColleagues();
   conn = new ChatConnection('/ws/staff', 'counsellor', () => ({
-    type: 'hello', v: 1, token,
+    type: 'hello', v: 1, token: getToken(),
     positions: Object.fromEntries([...chats.keys()].map((id) => [id, conn.position(id)])),
   }), { frame: onFrame, message: onMessage, state: onState, settled: onSettled, failed: onFailed });
   conn.start();
 }
 
-async function loadAccounts() {
+/** Colleagues who can take a transfer, with how many chats each holds now. */
+async function loadColleagues() {
   try {
-    const data = await api('GET', '/api/staff/accounts');
-    accounts = data.accounts.filter((a) => a.active && a.id !== me?.id
-      && (a.role === 'counsellor' || a.role === 'supervisor'));
+    const data = await api('GET', '/api/staff/colleagues');
+    colleagues = data.colleagues.filter((c) => c.id !== me?.id).map((c) => ({ ...c, max: data.max_chats }));
   } catch {
-    accounts = null; // counsellors get 403: they type a colleague's id instead
+    colleagues = [];
   }
   for (const chat of chats.values()) renderTransfer(chat);
 }
@@ -116,7 +110,6 @@ async function loadAccounts() {
 function renderMe() {
   if (!me) return;
   $('me').textContent = t('signedInAs', { name: me.display_name, role: t(`role_${me.role}`) });
-  $('my-id').textContent = t('yourId', { id: me.id }); // colleagues need it to transfer a chat to you
 }
 
 // -- the socket ----------------------------------------------------------------------------------
@@ -190,7 +183,6 @@ async function loadDetail(id) {
   } catch (error) {
     const chat = chats.get(id);
     if (error.status === 403 && chat) setStatus(chat, 'transferred');
-    if (error.status === 401) endSession(t('sessionExpired'));
   }
 }
 
@@ -239,7 +231,10 @@ function renderQueue() {
   }));
   $('accept').disabled = !waiting.length || !conn?.ready;
 }
-setInterval(renderQueue, 30_000); // keep the waiting times honest
+setInterval(() => { // keep the waiting times and colleagues' load honest
+  renderQueue();
+  if (conn) loadColleagues();
+}, 30_000);
 
 $('accept').addEventListener('click', () => {
   if (!conn?.send({ type: 'accept_next' })) toast(t('notConnected'));
@@ -308,6 +303,23 @@ function wirePane(chat) {
   });
   pane.querySelector('.close-tab').addEventListener('click', () => closeChat(chat));
   wireReferral(chat);
+  wireCoding(chat);
+}
+
+/** The codebook form and duplicate links, built when first opened (most chats are coded at the end). */
+function wireCoding(chat) {
+  const details = chat.pane.querySelector('.coding');
+  details.addEventListener('toggle', () => {
+    if (!details.open || chat.coding) return;
+    const candidates = () => [...chats.values()].map((c) => ({ id: c.id, pseudonym: c.pseudonym }));
+    chat.links = new PersonLinks(chat.id, candidates);
+    chat.coding = new CodingForm(chat.id, (summary) => chat.links.update(summary.person_id));
+    const body = details.querySelector('.coding-body');
+    const linksHeading = part('h4', '', t('personHeading'));
+    linksHeading.dataset.i18n = 'personHeading';
+    body.replaceChildren(chat.coding.element, linksHeading, chat.links.element);
+    chat.coding.load();
+  });
 }
 
 function select(id) {
@@ -380,31 +392,26 @@ function renderTab(chat) {
   chat.tab.dataset.status = chat.status;
 }
 
-function renderChats() { $('no-chats').hidden = chats.size > 0; }
+function renderChats() {
+  $('no-chats').hidden = $('no-pane').hidden = chats.size > 0;
+  $('panes').hidden = chats.size === 0;
+}
 
 function statusText(status) {
   return t({ waiting: 'statusWaiting', active: 'statusActive', ended: 'statusEnded', transferred: 'statusTransferred' }[status] ?? 'statusActive');
 }
 
 function renderTransfer(chat) {
-  const field = chat.transferField;
-  if (accounts) {
-    const select = document.createElement('select');
-    select.append(new Option(t('transferPick'), ''));
-    for (const account of accounts) select.append(new Option(`${account.display_name} (${t(`role_${account.role}`)})`, account.id));
-    field.replaceChildren(labelled(t('transferTo'), select));
-  } else {
-    const input = document.createElement('input');
-    input.autocomplete = 'off';
-    input.spellcheck = false;
-    field.replaceChildren(labelled(t('transferIdLabel'), input), part('p', 'hint', t('transferIdHint')));
+  const chosen = chat.transferField.querySelector('select')?.value ?? '';
+  const select = document.createElement('select');
+  select.append(new Option(t('transferPick'), ''));
+  for (const c of colleagues) {
+    const item = new Option(t('transferOption', { name: c.display_name, role: t(`role_${c.role}`), n: c.chats, max: c.max }), c.id);
+    item.disabled = c.chats >= c.max; // a full colleague cannot take it
+    select.append(item);
   }
-}
-
-function labelled(text, control) {
-  const label = document.createElement('label');
-  label.append(part('span', '', text), control);
-  return label;
+  select.value = chosen;
+  chat.transferField.replaceChildren(labelled(t('transferTo'), select));
 }
 
 // -- acting in a chat ----------------------------------------------------------------------------
@@ -447,11 +454,10 @@ function saveNote(chat) {
 }
 
 function transfer(chat) {
-  const control = chat.transferField.querySelector('select, input');
-  const target = control.value.trim();
+  const control = chat.transferField.querySelector('select');
+  const target = control.value;
   if (!target) { control.focus(); return; }
-  if (!STAFF_ID.test(target)) { toast(t('badStaffId')); control.focus(); return; }
-  const name = control.tagName === 'SELECT' ? control.selectedOptions[0].textContent : target;
+  const name = colleagues.find((c) => c.id === target)?.display_name ?? target;
   if (!confirm(t('confirmTransfer', { name }))) return;
   if (!conn?.send({ type: 'transfer', conversation_id: chat.id, to_staff_id: target })) toast(t('notConnected'));
 }
@@ -632,7 +638,7 @@ async function referralStep(chat, referral, action, body = {}) {
     mergeReferral(chat, updated);
     box.querySelector('.referral-status')?.focus();
   } catch (error) {
-    if (error.status === 401) { endSession(t('sessionExpired')); return; }
+    if (error.status === 401) return; // the session has ended: the login is shown
     renderReferralPanel(chat); // enabled again as the state allows
     showReferralError(box, error);
   }
@@ -652,7 +658,7 @@ async function openReferralForm(chat) {
     try {
       referralCatalogue = await api('GET', '/api/triage/referral-units');
     } catch (error) {
-      if (error.status === 401) { endSession(t('sessionExpired')); return; }
+      if (error.status === 401) return; // the session has ended: the login is shown
       toast(t('refUnitsFailed'));
       return;
     }
@@ -976,7 +982,7 @@ async function proposeReferral(chat) {
     chat.pane.querySelector('.referral-status')?.focus();
     toast(t('refProposedToast'));
   } catch (error) {
-    if (error.status === 401) { endSession(t('sessionExpired')); return; }
+    if (error.status === 401) return; // the session has ended: the login is shown
     const key = `refErr_${error.field}`;
     const text = error.field && t(key) !== key ? t(key) : `${errorText(error)}${error.message ? ` (${error.message})` : ''}`;
     showFieldErrors(form, { [error.field ?? '']: text });
@@ -1058,13 +1064,16 @@ document.addEventListener('languagechange', () => {
     for (const li of chat.pane.querySelectorAll('.referral-line')) renderReferralLine(li);
     renderReferralPanel(chat);
     refreshReferralForm(chat);
+    chat.coding?.redraw();
+    chat.links?.render();
   }
+  redrawViews();
 });
 
 // -- boot ----------------------------------------------------------------------------------------
 
 translatePage();
-if (token) {
+if (getToken()) {
   api('GET', '/api/staff/me')
     .then((data) => { me = data.staff; startSession(); })
     .catch((error) => (error.status === 401 ? endSession(t('sessionExpired')) : endSession(errorText(error))));

@@ -66,6 +66,18 @@ const STRINGS = {
     err_conflict: 'Dat kan nu niet.',
     err_unavailable: 'De dienst is even niet bereikbaar. Probeer het zo opnieuw.',
     err_unauthenticated: 'Log opnieuw in.',
+    err_service_closed: 'De chat is nu gesloten.',
+    err_queue_full: 'Het is nu te druk om een chat te starten. Probeer het over een paar minuten opnieuw.',
+    // visitor: closed or full
+    serviceClosed: 'De chat is nu gesloten.',
+    serviceOpensAt: 'We zijn er weer op {day} om {time}.',
+    serviceFull: 'Het is nu heel druk: er wachten al veel mensen. Probeer het over een paar minuten opnieuw.',
+    serviceEmergency: 'Ben je nu in gevaar? Bel 112.',
+    checkAgain: 'Opnieuw kijken',
+    // visitor: return code
+    returnCodeAsk: 'Volgende keer herkend worden?',
+    returnCodeHide: 'Ik heb hem, verbergen',
+    returnCodeShow: 'Je terugkomcode is {code}. Noem hem in je volgende chat, dan weet de hulpverlener dat jij het bent, zonder je naam. Schrijf hem alleen op een veilige plek op: wij kunnen hem niet opnieuw laten zien.',
     // console
     consoleTitle: 'Hulpverlenersconsole',
     loginHeading: 'Inloggen',
@@ -76,7 +88,6 @@ const STRINGS = {
     sessionExpired: 'Je sessie is verlopen. Log opnieuw in.',
     logout: 'Uitloggen',
     signedInAs: '{name} ({role})',
-    yourId: 'Jouw medewerker-id: {id}',
     queueHeading: 'Wachtrij',
     queueCount: '{n} wachtend',
     queueEmpty: 'Niemand wacht.',
@@ -94,8 +105,6 @@ const STRINGS = {
     transferHeading: 'Overdragen',
     transferTo: 'Overdragen aan',
     transferPick: '— kies een collega —',
-    transferIdLabel: 'Medewerker-id van je collega',
-    transferIdHint: 'Alleen leidinggevenden zien de lijst met collega’s; vraag je collega om zijn of haar id.',
     transfer: 'Overdragen',
     confirmTransfer: 'Deze chat overdragen aan {name}?',
     transferred: 'Chat overgedragen.',
@@ -119,7 +128,6 @@ const STRINGS = {
     role_supervisor: 'leidinggevende',
     role_researcher: 'onderzoeker',
     notConnected: 'Geen verbinding; probeer het zo opnieuw.',
-    badStaffId: 'Een medewerker-id bestaat uit letters, cijfers, - en _.',
     newVisitor: 'Nieuwe bezoeker in de wachtrij.',
     unread: 'nieuw',
     connected: 'Verbonden',
@@ -322,6 +330,16 @@ const STRINGS = {
     err_conflict: 'That is not possible right now.',
     err_unavailable: 'The service is briefly unavailable. Please try again.',
     err_unauthenticated: 'Please log in again.',
+    err_service_closed: 'The chat is closed now.',
+    err_queue_full: 'It is too busy to start a chat right now. Please try again in a few minutes.',
+    serviceClosed: 'The chat is closed now.',
+    serviceOpensAt: 'We are back on {day} at {time}.',
+    serviceFull: 'It is very busy right now: many people are already waiting. Please try again in a few minutes.',
+    serviceEmergency: 'Are you in danger right now? Call 112.',
+    checkAgain: 'Check again',
+    returnCodeAsk: 'Be recognised next time?',
+    returnCodeHide: 'Got it, hide it',
+    returnCodeShow: 'Your return code is {code}. Mention it in your next chat and the counsellor will know it is you, without your name. Only write it down somewhere safe: we cannot show it again.',
     consoleTitle: 'Counsellor console',
     loginHeading: 'Log in',
     username: 'Username',
@@ -331,7 +349,6 @@ const STRINGS = {
     sessionExpired: 'Your session has expired. Please log in again.',
     logout: 'Log out',
     signedInAs: '{name} ({role})',
-    yourId: 'Your staff id: {id}',
     queueHeading: 'Queue',
     queueCount: '{n} waiting',
     queueEmpty: 'Nobody is waiting.',
@@ -349,8 +366,6 @@ const STRINGS = {
     transferHeading: 'Transfer',
     transferTo: 'Transfer to',
     transferPick: '— pick a colleague —',
-    transferIdLabel: 'Your colleague’s staff id',
-    transferIdHint: 'Only supervisors see the list of colleagues; ask your colleague for their id.',
     transfer: 'Transfer',
     confirmTransfer: 'Transfer this chat to {name}?',
     transferred: 'Chat transferred.',
@@ -374,7 +389,6 @@ const STRINGS = {
     role_supervisor: 'supervisor',
     role_researcher: 'researcher',
     notConnected: 'Not connected; please try again shortly.',
-    badStaffId: 'A staff id consists of letters, digits, - and _.',
     newVisitor: 'New visitor in the queue.',
     unread: 'new',
     connected: 'Connected',
@@ -514,6 +528,11 @@ const STRINGS = {
     refConfirmCancel: 'Cancel this referral? Nothing will be shared.',
   },
 };
+
+/** Pages and console views bring their own strings: { nl: {...}, en: {...} }. */
+export function addStrings(table) {
+  for (const language of Object.keys(STRINGS)) Object.assign(STRINGS[language], table[language]);
+}
 
 // The choice lives in sessionStorage: it dies with the tab like everything else.
 let lang = sessionStorage.getItem('lang') === 'en' ? 'en' : 'nl';

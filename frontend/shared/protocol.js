@@ -8,6 +8,8 @@
 
 const CAP_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 15_000; // a socket that gets no welcome in time is treated as dead
+const ACK_WAIT_MS = 4_000; // a frame that must arrive and is not answered by then: is the line alive?
+const PONG_WAIT_MS = 5_000; // ...a ping that gets no pong in this time means it is not
 const RETRYABLE = new Set(['rate_limited', 'unavailable', 'internal']);
 const FATAL_CLOSE = new Set([4401, 4400]); // unauthenticated / bad hello: retrying cannot help
 
@@ -38,12 +40,16 @@ export class ChatConnection {
     this.timers = {};
     this.syncing = new Set();
     this.wake = () => { if (this.running && !this.ws) this.connect(); };
+    // The browser knows the network is gone (a tunnel, flight mode): a socket can look open for
+    // a minute more, so drop it now and show it; 'online' brings the reconnect.
+    this.lost = () => { if (this.ws) this.drop(); };
   }
 
   start() {
     if (this.running) return;
     this.running = true;
     addEventListener('online', this.wake); // the network is back: no need to sit out the backoff
+    addEventListener('offline', this.lost);
     document.addEventListener('visibilitychange', this.wake);
     this.connect();
   }
@@ -51,6 +57,7 @@ export class ChatConnection {
   stop() {
     this.running = false;
     removeEventListener('online', this.wake);
+    removeEventListener('offline', this.lost);
     document.removeEventListener('visibilitychange', this.wake);
     this.clearTimers();
     this.detach(1000);
@@ -71,7 +78,22 @@ export class ChatConnection {
   /** Must arrive: kept until the server answers with this id as ref, resent after reconnects. */
   submit(id, frame) {
     this.pending.set(id, { ...frame, ref: id });
-    if (this.ready) this.ws.send(JSON.stringify(this.pending.get(id)));
+    if (!this.ready) return;
+    this.ws.send(JSON.stringify(this.pending.get(id)));
+    // A half-open socket swallows frames without a word: if no answer comes soon, ask.
+    clearTimeout(this.timers.ack);
+    this.timers.ack = setTimeout(() => { if (this.pending.size) this.probe(); }, ACK_WAIT_MS);
+  }
+
+  /** Ping now; no pong in time means the socket is dead, and it is dropped and resumed. */
+  probe() {
+    if (!this.ready || this.timers.probe) return;
+    this.awaitingPong = true;
+    this.send({ type: 'ping' });
+    this.timers.probe = setTimeout(() => {
+      this.timers.probe = null;
+      if (this.awaitingPong) this.drop();
+    }, PONG_WAIT_MS);
   }
 
   /** Deliver a message frame once, in order (also used for transcripts fetched over HTTP). */

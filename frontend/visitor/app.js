@@ -32,22 +32,26 @@ function clearSession() { session = null; sessionStorage.removeItem('chat'); }
 
 function quickExit() {
   document.documentElement.classList.add('leaving'); // hide the chat at once, before navigating
-  if (session?.token) {
-    // sendBeacon cannot send the Authorization header this endpoint needs; a keepalive fetch
-    // can, and it outlives the page.
+  const token = session?.token;
+  if (token) {
+    // A keepalive fetch outlives the page and can carry the Authorization header.
     try {
       fetch('/api/visitor/exit', {
         method: 'POST', keepalive: true, cache: 'no-store', credentials: 'omit',
-        headers: { Authorization: `Bearer ${session.token}` },
+        headers: { Authorization: `Bearer ${token}` },
       }).catch(() => {});
     } catch { /* leave anyway */ }
     conn?.send({ type: 'end' }); // second route, in case the fetch is blocked
   }
+  // Forget before leaving: a message arriving in the last instant must not write it back.
+  conn?.stop();
+  conn = null;
+  session = null;
   sessionStorage.clear();
   location.replace('/neutral.html'); // replace: the chat page leaves no back-button entry
 }
 
-let lastEscape = 0;
+let lastEscape = -Infinity;
 addEventListener('keydown', (event) => {
   if (event.key !== 'Escape') return;
   if (event.timeStamp - lastEscape < 1500) quickExit();
@@ -64,7 +68,41 @@ document.addEventListener('languagechange', () => {
   renderQueue();
   for (const li of document.querySelectorAll('[data-event]')) li.querySelector('.text').textContent = eventText(li.dataset.event, li.dataset.name);
   for (const li of document.querySelectorAll('[data-referral]')) renderReferral(li);
+  renderAvailability();
+  renderReturnCode();
 });
+
+// -- closed or full: said before the visitor types anything ---------------------------------------
+
+let availability = null; // { open, reason, opens_at } from the server; null until known
+let availabilityTimer;
+
+async function checkAvailability() {
+  clearTimeout(availabilityTimer);
+  try {
+    const response = await fetch('/api/visitor/status', { cache: 'no-store', credentials: 'omit' });
+    if (response.ok) availability = await response.json();
+  } catch { /* offline: let the start itself tell */ }
+  renderAvailability();
+  // While closed or full, look again now and then, so the form comes back by itself.
+  if (availability && !availability.open) availabilityTimer = setTimeout(checkAvailability, 30_000);
+}
+
+function renderAvailability() {
+  const refused = Boolean(availability && !availability.open);
+  $('availability').hidden = !refused;
+  $('start-form').hidden = refused;
+  if (!refused) return;
+  $('availability-text').textContent = t(availability.reason === 'closed' ? 'serviceClosed' : 'serviceFull');
+  const opens = availability.opens_at && new Date(availability.opens_at);
+  $('availability-when').textContent = opens ? t('serviceOpensAt', {
+    day: opens.toLocaleDateString(getLang(), { weekday: 'long', day: 'numeric', month: 'long' }),
+    time: opens.toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+  }) : '';
+  $('availability-when').hidden = !opens;
+}
+
+$('check-again').addEventListener('click', checkAvailability);
 
 // -- start ---------------------------------------------------------------------------------------
 
@@ -99,6 +137,11 @@ $('start-form').addEventListener('submit', async (event) => {
     openChat();
     $('message').focus();
   } catch (error) {
+    if (error?.code === 'service_closed' || error?.code === 'queue_full') {
+      showNotice('');
+      checkAvailability(); // the status says when it opens again
+      return;
+    }
     showNotice(error?.code ? errorText(error) : t('startFailed'));
   } finally {
     button.disabled = false;
@@ -114,6 +157,8 @@ function showNotice(text) {
 function showView(name) {
   $('start-view').hidden = name !== 'start';
   $('chat-view').hidden = name !== 'chat';
+  if (name === 'start') checkAvailability();
+  else clearTimeout(availabilityTimer);
 }
 
 // -- the chat ------------------------------------------------------------------------------------
@@ -122,7 +167,10 @@ function openChat() {
   $('transcript').replaceChildren();
   latestCards.clear();
   $('ended').hidden = true;
-  $('composer').hidden = $('end').hidden = false;
+  $('composer').hidden = $('chat-actions').hidden = false;
+  returnCode = null;
+  $('return-code-ask').disabled = false;
+  renderReturnCode();
   $('pseudonym').textContent = pseudonym ? t('pseudonym', { name: pseudonym }) : '';
   status = null;
   queueInfo = null;
@@ -224,7 +272,7 @@ function setStatus(next) {
   renderQueue();
   const ended = next === 'ended';
   $('ended').hidden = !ended;
-  $('composer').hidden = $('end').hidden = ended;
+  $('composer').hidden = $('chat-actions').hidden = ended;
   if (ended) { showTyping(false); $('connection').hidden = true; }
   if (ended) for (const li of latestCards.values()) renderReferral(li); // no answers once the chat is over
   finishIfEnded();
@@ -561,6 +609,43 @@ function stopTyping() {
 $('end').addEventListener('click', () => {
   if (!conn || !confirm(t('confirmEnd'))) return;
   conn.submit(newId(), { type: 'end' });
+});
+
+// -- return code: the next chat can be linked to this one without a name -----------------------
+
+let returnCode = null;
+
+$('return-code-ask').addEventListener('click', async () => {
+  if (!session?.token) return;
+  $('return-code-ask').disabled = true;
+  try {
+    const response = await fetch('/api/visitor/return-code', {
+      method: 'POST', cache: 'no-store', credentials: 'omit',
+      headers: { Authorization: `Bearer ${session.token}` },
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.status !== 201) throw data.error ?? {};
+    returnCode = data.code; // shown once, kept only on the screen
+    renderReturnCode();
+  } catch (error) {
+    $('return-code-ask').disabled = false;
+    announce(errorText(error?.code ? error : { code: 'unavailable' }));
+  }
+});
+
+function renderReturnCode() {
+  $('return-code').hidden = !returnCode;
+  $('return-code-ask').hidden = Boolean(returnCode);
+  if (returnCode) $('return-code-text').textContent = t('returnCodeShow', { code: returnCode });
+}
+
+// Nobody looking over a shoulder should read it later: once noted, it goes from the screen.
+$('return-code-hide').addEventListener('click', () => {
+  returnCode = null;
+  $('return-code').hidden = true;
+  $('return-code-ask').hidden = false;
+  $('return-code-ask').disabled = false;
+  $('return-code-ask').focus();
 });
 
 $('new-chat').addEventListener('click', () => {

@@ -192,6 +192,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def write_units_file(directory: Path, units: dict[str, dict[str, str]]) -> Path:
+    """A ``REFERRAL_UNITS_FILE`` that configures ``units``, readable by its owner only."""
+    path = directory / "referral-units.json"
+    path.write_text(json.dumps({"units": units}))
+    path.chmod(0o600)
+    return path
+
+
 # -- the test's handle on it -----------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from chatserver.runtime import Runtime
 from chatserver.settings import Settings
 from chatserver.transport import http_staff, http_visitor
 from chatserver.transport.http import chat_error_response
-from chatserver.transport.middleware import SecurityHeaders
+from chatserver.transport.middleware import SameOriginWrites, SecurityHeaders
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
 from triage import web as triage_web
 from triage.referral import web as referral_web
@@ -77,7 +77,10 @@ def create_app(settings: Settings) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SameOriginWrites, origins=settings.origins),
+        ],
         exception_handlers={ChatError: chat_error_response},
         lifespan=lifespan,
     )

@@ -58,6 +58,18 @@ class Settings:
     referral_timeout_s: float = 10.0
     referral_relay_interval_s: float = 2.0
 
+    #: Login brute-force protection (docs/security.md): failures allowed per account and per
+    #: source address before each further attempt must wait, doubling from the base to the cap.
+    login_account_free_attempts: int = 5
+    login_source_free_attempts: int = 20
+    login_backoff_base_s: float = 30.0
+    login_backoff_max_s: float = 900.0
+    #: The header a trusted reverse proxy puts the client's address in (its last entry is
+    #: used), e.g. X-Forwarded-For; empty: the TCP peer. Only the login throttle reads it.
+    client_address_header: str = ""
+    #: The name authenticator apps show next to a staff member's two-factor code.
+    totp_issuer: str = "Helpline"
+
     @property
     def origins(self) -> frozenset[str]:
         if self.allowed_origins:
@@ -125,6 +137,16 @@ class Settings:
             referral_relay_interval_s=reader.number(
                 "REFERRAL_RELAY_INTERVAL_S", cls.referral_relay_interval_s
             ),
+            login_account_free_attempts=reader.integer(
+                "LOGIN_ACCOUNT_FREE_ATTEMPTS", cls.login_account_free_attempts, minimum=1
+            ),
+            login_source_free_attempts=reader.integer(
+                "LOGIN_SOURCE_FREE_ATTEMPTS", cls.login_source_free_attempts, minimum=1
+            ),
+            login_backoff_base_s=reader.number("LOGIN_BACKOFF_BASE_S", cls.login_backoff_base_s),
+            login_backoff_max_s=reader.number("LOGIN_BACKOFF_MAX_S", cls.login_backoff_max_s),
+            client_address_header=reader.text("CLIENT_ADDRESS_HEADER", cls.client_address_header),
+            totp_issuer=reader.text("TOTP_ISSUER", cls.totp_issuer),
         )
 
 

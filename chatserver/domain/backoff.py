@@ -20,9 +20,9 @@ class BackoffPolicy:
 
     def delay_s(self, count: int) -> float:
         """How long the attempt after the ``count``-th unforgiven one must wait."""
-        if count <= self.free:
+        if count < self.free:
             return 0.0
-        return min(self.max_s, self.base_s * 2.0 ** min(count - self.free - 1, 32))
+        return min(self.max_s, self.base_s * 2.0 ** min(count - self.free, 32))
 
 
 @dataclass(frozen=True)

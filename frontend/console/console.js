@@ -44,16 +44,22 @@ $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('login').disabled = true;
   try {
-    const data = await api('POST', '/api/staff/login', {
-      username: $('username').value, password: $('password').value,
-    });
+    const credentials = { username: $('username').value, password: $('password').value };
+    if (!$('code-field').hidden) credentials.code = $('code').value.trim();
+    const data = await api('POST', '/api/staff/login', credentials);
     token = data.token;
     sessionStorage.setItem('staffToken', token);
     me = data.staff;
     $('login-form').reset();
+    $('code-field').hidden = true;
     startSession();
   } catch (error) {
-    showLogin(t('loginFailed', { reason: errorText(error) }));
+    if (error.code === 'two_factor_required' || error.code === 'two_factor_invalid') {
+      $('code-field').hidden = false; // the password was right: now the code from the app
+      $('code').value = '';
+    }
+    const asked = error.code === 'two_factor_required';
+    showLogin(asked ? errorText(error) : t('loginFailed', { reason: errorText(error) }));
   } finally {
     $('login').disabled = false;
   }
@@ -71,6 +77,7 @@ function endSession(message) {
   token = null;
   me = null;
   sessionStorage.removeItem('staffToken');
+  $('code-field').hidden = true;
   chats.clear();
   selected = null;
   $('tabs').replaceChildren();
@@ -80,12 +87,12 @@ function endSession(message) {
 
 function showLogin(message) {
   $('login-view').hidden = false;
-  $('app-view').hidden = $('logout').hidden = $('me').hidden = true;
+  $('app-view').hidden = $('logout').hidden = $('me').hidden = $('two-factor').hidden = true;
   $('connection').textContent = '';
   $('retry').hidden = true;
   $('login-error').textContent = message;
   $('login-error').hidden = !message;
-  $('username').focus();
+  ($('code-field').hidden ? $('username') : $('code')).focus();
 }
 
 function startSession() {
@@ -95,6 +102,7 @@ function startSession() {
   renderQueue();
   renderChats();
   loadAccounts();
+  loadTwoFactor();
   conn = new ChatConnection('/ws/staff', 'counsellor', () => ({
     type: 'hello', v: 1, token,
     positions: Object.fromEntries([...chats.keys()].map((id) => [id, conn.position(id)])),
@@ -112,6 +120,48 @@ async function loadAccounts() {
   }
   for (const chat of chats.values()) renderTransfer(chat);
 }
+
+// -- two-factor login ----------------------------------------------------------------------------
+
+async function loadTwoFactor() {
+  try {
+    $('two-factor').hidden = (await api('GET', '/api/staff/me')).two_factor;
+  } catch {
+    $('two-factor').hidden = true;
+  }
+}
+
+$('two-factor').addEventListener('click', async () => {
+  try {
+    const enrolment = await api('POST', '/api/staff/two-factor'); // shown this once
+    $('two-factor-secret').textContent = enrolment.secret.match(/.{1,4}/g).join(' ');
+    $('two-factor-uri').href = enrolment.otpauth_uri;
+    $('two-factor-error').hidden = true;
+    $('two-factor-form').reset();
+    $('two-factor-dialog').showModal();
+  } catch (error) {
+    toast(errorText(error));
+  }
+});
+
+$('two-factor-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await api('POST', '/api/staff/two-factor/confirm', { code: $('two-factor-code').value.trim() });
+    $('two-factor-dialog').close();
+    $('two-factor').hidden = true;
+    toast(t('twoFactorOn'));
+  } catch (error) {
+    $('two-factor-error').textContent = errorText(error);
+    $('two-factor-error').hidden = false;
+  }
+});
+
+$('two-factor-cancel').addEventListener('click', () => $('two-factor-dialog').close());
+$('two-factor-dialog').addEventListener('close', () => { // the secret leaves the page with it
+  $('two-factor-secret').textContent = '';
+  $('two-factor-uri').removeAttribute('href');
+});
 
 function renderMe() {
   if (!me) return;

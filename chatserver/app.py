@@ -19,7 +19,7 @@ from chatserver.runtime import Runtime
 from chatserver.settings import Settings
 from chatserver.transport import http_ops, http_staff, http_visitor
 from chatserver.transport.http import chat_error_response
-from chatserver.transport.middleware import SecurityHeaders
+from chatserver.transport.middleware import SameOriginWrites, SecurityHeaders
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
 from triage import web as triage_web
 from triage.referral import web as referral_web
@@ -96,7 +96,10 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SameOriginWrites, origins=settings.origins),
+        ],
         exception_handlers={ChatError: chat_error_response},
         lifespan=lifespan,
     )

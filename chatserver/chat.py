@@ -173,6 +173,7 @@ class ChatService:
         )
 
     async def staff_typing(self, staff: Staff, conversation_id: str, active: bool) -> None:
+        require_chat_role(staff.role)
         conversation = await self.repository.conversation(conversation_id)
         if conversation.counsellor_id == staff.id and conversation.status is Status.ACTIVE:
             await self._publish(

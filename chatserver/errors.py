@@ -7,9 +7,13 @@ edge knows about frames or status codes. The tree::
     ├── InvalidInput          bad frame, bad field, bad JSON          400
     │   └── TooLarge          over a size limit                       413
     ├── RateLimited           too many frames                         429
+    │   └── LoginThrottled    too many failed logins; Retry-After     429
     ├── Unauthenticated       unknown, expired or revoked credentials 401
-    │   └── ResumeImpossible  visitor token no longer valid           401
+    │   ├── ResumeImpossible  visitor token no longer valid           401
+    │   ├── TwoFactorRequired right password; now the 2FA code        401
+    │   └── TwoFactorInvalid  wrong or already used 2FA code          401
     ├── Forbidden             role or ownership does not allow it     403
+    │   └── CrossSite         a write from a foreign browser origin   403
     ├── NotFound              no such conversation or account         404
     ├── Conflict              state does not allow it                 409
     │   ├── ConversationEnded
@@ -56,6 +60,16 @@ class RateLimited(ChatError):
     public_message = "Too many messages; slow down."
 
 
+class LoginThrottled(RateLimited):
+    code = "login_throttled"
+    public_message = "Too many failed logins; wait before trying again."
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__()
+        #: Whole seconds until the next attempt is let through (HTTP ``Retry-After``).
+        self.retry_after_s = retry_after_s
+
+
 class Unauthenticated(ChatError):
     code = "unauthenticated"
     status = 401
@@ -67,10 +81,25 @@ class ResumeImpossible(Unauthenticated):
     public_message = "This chat can no longer be resumed; start a new one."
 
 
+class TwoFactorRequired(Unauthenticated):
+    code = "two_factor_required"
+    public_message = "Enter the code from your authenticator app."
+
+
+class TwoFactorInvalid(Unauthenticated):
+    code = "two_factor_invalid"
+    public_message = "That code is wrong or was already used; wait for the next one."
+
+
 class Forbidden(ChatError):
     code = "forbidden"
     status = 403
     public_message = "You are not allowed to do that."
+
+
+class CrossSite(Forbidden):
+    code = "cross_site"
+    public_message = "Requests from other sites are not accepted."
 
 
 class NotFound(ChatError):

@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatserver.auth.accounts import Accounts
 from chatserver.auth.passwords import PasswordHasher
+from chatserver.auth.throttle import LoginThrottle
+from chatserver.auth.two_factor import TwoFactor
 from chatserver.broker import Broker, broker_from_url
 from chatserver.chat import ChatService, utc_now
 from chatserver.fanout import Hub, QueueFeed
 from chatserver.retention import RetentionJob
 from chatserver.settings import Settings
 from chatserver.store.engine import create_engine
+from chatserver.store.login_attempts import LoginAttemptStore
 from chatserver.store.repository import Repository
 
 
@@ -47,7 +50,15 @@ class Runtime:
             broker=broker,
             repository=repository,
             chat=chat,
-            accounts=Accounts(repository, broker, hasher, settings, utc_now),
+            accounts=Accounts(
+                repository,
+                broker,
+                hasher,
+                LoginThrottle(LoginAttemptStore(engine), settings, utc_now),
+                TwoFactor(repository, settings, utc_now),
+                settings,
+                utc_now,
+            ),
             hub=hub,
             queue_feed=QueueFeed(hub, chat.queue_snapshot),
             retention=RetentionJob(repository, settings, utc_now),

@@ -88,6 +88,17 @@ class Settings:
     shutdown_drain_s: float = 0.0
     #: Where deduce's lookup tables are cached (docs/research-quotes.md); service user only.
     deduce_cache_dir: str = "var/deduce-cache"
+    #: Login brute-force protection (docs/security.md): failures allowed per account and per
+    #: source address before each further attempt must wait, doubling from the base to the cap.
+    login_account_free_attempts: int = 5
+    login_source_free_attempts: int = 20
+    login_backoff_base_s: float = 30.0
+    login_backoff_max_s: float = 900.0
+    #: The header a trusted reverse proxy puts the client's address in (its last entry is
+    #: used), e.g. X-Forwarded-For; empty: the TCP peer. Only the login throttle reads it.
+    client_address_header: str = ""
+    #: The name authenticator apps show next to a staff member's two-factor code.
+    totp_issuer: str = "Helpline"
 
     @property
     def origins(self) -> frozenset[str]:
@@ -171,6 +182,16 @@ class Settings:
             metrics_token=reader.secret("METRICS_TOKEN", minimum_chars=METRICS_TOKEN_MIN_CHARS),
             shutdown_drain_s=reader.number("SHUTDOWN_DRAIN_S", cls.shutdown_drain_s, minimum=0),
             deduce_cache_dir=reader.text("DEDUCE_CACHE_DIR", cls.deduce_cache_dir),
+            login_account_free_attempts=reader.integer(
+                "LOGIN_ACCOUNT_FREE_ATTEMPTS", cls.login_account_free_attempts, minimum=1
+            ),
+            login_source_free_attempts=reader.integer(
+                "LOGIN_SOURCE_FREE_ATTEMPTS", cls.login_source_free_attempts, minimum=1
+            ),
+            login_backoff_base_s=reader.number("LOGIN_BACKOFF_BASE_S", cls.login_backoff_base_s),
+            login_backoff_max_s=reader.number("LOGIN_BACKOFF_MAX_S", cls.login_backoff_max_s),
+            client_address_header=reader.text("CLIENT_ADDRESS_HEADER", cls.client_address_header),
+            totp_issuer=reader.text("TOTP_ISSUER", cls.totp_issuer),
         )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from chatserver.auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordHasher
+from chatserver.auth.throttle import LoginThrottle
+from chatserver.auth.two_factor import TwoFactor
 from chatserver.broker import Broker, publish_hint
 from chatserver.domain import topics
 from chatserver.domain.records import Staff
@@ -25,22 +27,45 @@ class Accounts:
         repository: Repository,
         broker: Broker,
         hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        two_factor: TwoFactor,
         settings: Settings,
         clock: Callable[[], datetime],
     ) -> None:
         self._repository = repository
         self._broker = broker
         self._hasher = hasher
+        self._throttle = throttle
+        self.two_factor = two_factor
         self._clock = clock
         self._idle = timedelta(seconds=settings.staff_idle_timeout_s)
         self._lifetime = timedelta(seconds=settings.staff_absolute_timeout_s)
 
-    async def login(self, username: object, password: object) -> tuple[Staff, str]:
+    async def login(
+        self, username: object, password: object, code: object = None, *, source: str | None
+    ) -> tuple[Staff, str]:
+        """A new session for the right password (and code, with two-factor login on).
+
+        Every attempt is counted for the account name and for the ``source`` address before
+        the password is checked; a success forgives both (docs/security.md).
+        """
         if not isinstance(username, str) or not isinstance(password, str):
             raise InvalidInput("'username' and 'password' must be strings")
+        name = username.strip().lower()
+        await self._throttle.admit(name, source)
+        staff = await self._check_password(name, password)
+        await self.two_factor.check_login(staff, code)
+        await self._throttle.forgive(name, source)
+        token = new_token()
+        await self._repository.create_session(
+            staff.id, token_hash=token_digest(token), now=self._clock(), lifetime=self._lifetime
+        )
+        return staff, token
+
+    async def _check_password(self, username: str, password: str) -> Staff:
         if len(password) > MAX_PASSWORD_CHARS:
             raise Unauthenticated("Wrong username or password.")
-        found = await self._repository.staff_credentials(username.strip().lower())
+        found = await self._repository.staff_credentials(username)
         password_hash = found[1] if found is not None else None
         if not await self._hasher.verify(password_hash, password) or found is None:
             raise Unauthenticated("Wrong username or password.")
@@ -49,11 +74,7 @@ class Accounts:
             raise Unauthenticated("Wrong username or password.")
         if self._hasher.needs_rehash(stored_hash):
             await self._repository.set_password_hash(staff.id, await self._hasher.hash(password))
-        token = new_token()
-        await self._repository.create_session(
-            staff.id, token_hash=token_digest(token), now=self._clock(), lifetime=self._lifetime
-        )
-        return staff, token
+        return staff
 
     async def authenticate(self, token: str | None, *, touch: bool = True) -> Staff:
         """The staff member behind ``token``; ``touch=False`` checks, not counting as activity."""

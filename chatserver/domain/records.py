@@ -89,6 +89,14 @@ class Staff:
 
 
 @dataclass(frozen=True)
+class TwoFactorSecret:
+    """A staff member's TOTP secret; login asks for a code only once it is ``enabled``."""
+
+    secret: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class WaitingVisitor:
     conversation_id: str
     pseudonym: str

@@ -264,6 +264,11 @@ _STAFF_SPECS: dict[str, _Spec] = {
 }
 
 
+#: The frame types each socket accepts (docs/security.md says who may send each).
+VISITOR_FRAME_TYPES = frozenset(_VISITOR_SPECS)
+STAFF_FRAME_TYPES = frozenset(_STAFF_SPECS)
+
+
 def decode_visitor_frame(raw: str | bytes, *, max_bytes: int) -> ClientFrame:
     """Decode a visitor frame; ``conversation_id`` is left empty for the caller to bind."""
     return _decode(raw, _VISITOR_SPECS, max_bytes=max_bytes)

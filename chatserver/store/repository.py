@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -31,6 +31,7 @@ from chatserver.domain.records import (
     Note,
     Staff,
     Status,
+    TwoFactorSecret,
     WaitingVisitor,
     staff_author,
 )
@@ -418,6 +419,46 @@ class Repository:
             await session.execute(
                 update(StaffRow).where(StaffRow.id == staff_id).values(password_hash=password_hash)
             )
+
+    async def two_factor(self, staff_id: str) -> TwoFactorSecret | None:
+        async with self._transaction() as session:
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFound("No such account.")
+            if row.totp_secret is None:
+                return None
+            return TwoFactorSecret(row.totp_secret, enabled=row.totp_enabled_at is not None)
+
+    async def set_two_factor_secret(self, staff_id: str, secret: str | None) -> None:
+        """A new secret, not in force until confirmed; ``None`` turns two-factor login off."""
+        async with self._transaction() as session:
+            result = await session.execute(
+                update(StaffRow)
+                .where(StaffRow.id == staff_id)
+                .values(totp_secret=secret, totp_enabled_at=None, totp_last_step=None)
+            )
+            if cast(CursorResult[object], result).rowcount != 1:
+                raise NotFound("No such account.")
+
+    async def use_two_factor_step(
+        self, staff_id: str, secret: str, step: int, *, enable_at: datetime | None = None
+    ) -> bool:
+        """Spend the code of time ``step``: false if it or a later one was spent (a replay),
+        or the secret changed meanwhile. ``enable_at`` also puts the secret in force."""
+        values: dict[str, object] = {"totp_last_step": step}
+        if enable_at is not None:
+            values["totp_enabled_at"] = enable_at
+        async with self._transaction() as session:
+            result = await session.execute(
+                update(StaffRow)
+                .where(
+                    StaffRow.id == staff_id,
+                    StaffRow.totp_secret == secret,
+                    or_(StaffRow.totp_last_step.is_(None), StaffRow.totp_last_step < step),
+                )
+                .values(values)
+            )
+            return cast(CursorResult[object], result).rowcount == 1
 
     async def chat_load(self) -> list[tuple[Staff, int]]:
         """Active counsellors and supervisors with the number of chats each holds."""

@@ -33,6 +33,26 @@ class StaffRow(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Two-factor login (TOTP): the shared secret, set at enrolment, in force once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last time step whose code was accepted: a code is good once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class LoginAttemptRow(Base):
+    """Unforgiven login attempts per account name, shared by every node (docs/security.md).
+
+    ``subject`` is the SHA-256 of the lower-cased username as typed, so that names that are
+    no account are throttled alike and a password typed into the name field is not kept.
+    """
+
+    __tablename__ = "login_attempts"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StaffSessionRow(Base):

@@ -1,4 +1,4 @@
-"""Staff HTTP endpoints: log in and out, accounts, a conversation's transcript and notes."""
+"""Staff HTTP endpoints: log in and out, two-factor login, accounts, a chat's transcript."""
 
 from __future__ import annotations
 
@@ -15,13 +15,25 @@ from chatserver.protocol.server import (
     note_frame,
     staff_summary,
 )
-from chatserver.transport.http import bearer_token, current_staff, ok, read_json, runtime_of
+from chatserver.transport.http import (
+    bearer_token,
+    client_source,
+    current_staff,
+    ok,
+    read_json,
+    runtime_of,
+)
 
 
 async def login(request: Request) -> Response:
-    body = await read_json(request, ("username", "password"))
+    body = await read_json(request, ("username", "password", "code"))
     runtime = runtime_of(request)
-    staff, token = await runtime.accounts.login(body.get("username"), body.get("password"))
+    staff, token = await runtime.accounts.login(
+        body.get("username"),
+        body.get("password"),
+        body.get("code"),
+        source=client_source(request),
+    )
     return ok(
         {
             "token": token,
@@ -39,7 +51,30 @@ async def logout(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
-    return ok({"staff": staff_summary(await current_staff(request))})
+    staff = await current_staff(request)
+    two_factor = await runtime_of(request).accounts.two_factor.enabled(staff)
+    return ok({"staff": staff_summary(staff), "two_factor": two_factor})
+
+
+async def enrol_two_factor(request: Request) -> Response:
+    """The secret and its ``otpauth://`` URI, shown this once; confirm with a code next."""
+    await read_json(request, ())
+    staff = await current_staff(request)
+    enrolment = await runtime_of(request).accounts.two_factor.enrol(staff)
+    return ok({"secret": enrolment.secret, "otpauth_uri": enrolment.otpauth_uri}, status=201)
+
+
+async def confirm_two_factor(request: Request) -> Response:
+    body = await read_json(request, ("code",))
+    staff = await current_staff(request)
+    await runtime_of(request).accounts.two_factor.confirm(staff, body.get("code"))
+    return ok({"two_factor": True})
+
+
+async def reset_two_factor(request: Request) -> Response:
+    staff = await current_staff(request)
+    await runtime_of(request).accounts.two_factor.reset(request.path_params["staff_id"], by=staff)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 async def colleagues(request: Request) -> Response:
@@ -128,11 +163,14 @@ routes = [
     Route("/api/staff/login", login, methods=["POST"]),
     Route("/api/staff/logout", logout, methods=["POST"]),
     Route("/api/staff/me", me, methods=["GET"]),
+    Route("/api/staff/two-factor", enrol_two_factor, methods=["POST"]),
+    Route("/api/staff/two-factor/confirm", confirm_two_factor, methods=["POST"]),
     Route("/api/staff/colleagues", colleagues, methods=["GET"]),
     Route("/api/staff/accounts", list_accounts, methods=["GET"]),
     Route("/api/staff/accounts", create_account, methods=["POST"]),
     Route("/api/staff/accounts/{staff_id}/deactivate", deactivate_account, methods=["POST"]),
     Route("/api/staff/accounts/{staff_id}/activate", activate_account, methods=["POST"]),
+    Route("/api/staff/accounts/{staff_id}/two-factor", reset_two_factor, methods=["DELETE"]),
     Route("/api/staff/conversations/{conversation_id}", conversation_detail, methods=["GET"]),
     Route(
         "/api/staff/conversations/{conversation_id}/transcript",

@@ -34,15 +34,21 @@ $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('login').disabled = true;
   try {
-    const data = await api('POST', '/api/staff/login', {
-      username: $('username').value, password: $('password').value,
-    });
+    const credentials = { username: $('username').value, password: $('password').value };
+    if (!$('code-field').hidden) credentials.code = $('code').value.trim();
+    const data = await api('POST', '/api/staff/login', credentials);
     setToken(data.token);
     me = data.staff;
     $('login-form').reset();
+    $('code-field').hidden = true;
     startSession();
   } catch (error) {
-    showLogin(t('loginFailed', { reason: errorText(error) }));
+    if (error.code === 'two_factor_required' || error.code === 'two_factor_invalid') {
+      $('code-field').hidden = false; // the password was right: now the code from the app
+      $('code').value = '';
+    }
+    const asked = error.code === 'two_factor_required';
+    showLogin(asked ? errorText(error) : t('loginFailed', { reason: errorText(error) }));
   } finally {
     $('login').disabled = false;
   }
@@ -60,6 +66,7 @@ function endSession(message) {
   setToken(null);
   me = null;
   stopViews();
+  $('code-field').hidden = true;
   chats.clear();
   selected = null;
   $('tabs').replaceChildren();
@@ -70,12 +77,12 @@ function endSession(message) {
 
 function showLogin(message) {
   $('login-view').hidden = false;
-  $('app-view').hidden = $('logout').hidden = $('me').hidden = true;
+  $('app-view').hidden = $('logout').hidden = $('me').hidden = $('two-factor').hidden = true;
   $('connection').textContent = '';
   $('retry').hidden = true;
   $('login-error').textContent = message;
   $('login-error').hidden = !message;
-  $('username').focus();
+  ($('code-field').hidden ? $('username') : $('code')).focus();
 }
 
 document.addEventListener('sessionexpired', () => endSession(t('sessionExpired')));
@@ -85,6 +92,7 @@ function startSession() {
   $('logout').hidden = $('me').hidden = false;
   renderMe();
   startViews(me);
+  loadTwoFactor();
   if (me.role === 'researcher') return; // no chats: the socket is for those who hold them
   renderQueue();
   renderChats();
@@ -106,6 +114,48 @@ async function loadColleagues() {
   }
   for (const chat of chats.values()) renderTransfer(chat);
 }
+
+// -- two-factor login ----------------------------------------------------------------------------
+
+async function loadTwoFactor() {
+  try {
+    $('two-factor').hidden = (await api('GET', '/api/staff/me')).two_factor;
+  } catch {
+    $('two-factor').hidden = true;
+  }
+}
+
+$('two-factor').addEventListener('click', async () => {
+  try {
+    const enrolment = await api('POST', '/api/staff/two-factor'); // shown this once
+    $('two-factor-secret').textContent = enrolment.secret.match(/.{1,4}/g).join(' ');
+    $('two-factor-uri').href = enrolment.otpauth_uri;
+    $('two-factor-error').hidden = true;
+    $('two-factor-form').reset();
+    $('two-factor-dialog').showModal();
+  } catch (error) {
+    toast(errorText(error));
+  }
+});
+
+$('two-factor-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await api('POST', '/api/staff/two-factor/confirm', { code: $('two-factor-code').value.trim() });
+    $('two-factor-dialog').close();
+    $('two-factor').hidden = true;
+    toast(t('twoFactorOn'));
+  } catch (error) {
+    $('two-factor-error').textContent = errorText(error);
+    $('two-factor-error').hidden = false;
+  }
+});
+
+$('two-factor-cancel').addEventListener('click', () => $('two-factor-dialog').close());
+$('two-factor-dialog').addEventListener('close', () => { // the secret leaves the page with it
+  $('two-factor-secret').textContent = '';
+  $('two-factor-uri').removeAttribute('href');
+});
 
 function renderMe() {
   if (!me) return;

@@ -158,6 +158,19 @@ class Visitor:
         self.socket = None
 
 
+async def login_attempt(
+    server: Server, username: str, password: str, **body: Any
+) -> httpx.Response:
+    """``POST /api/staff/login`` as it comes back; ``headers`` go with the request."""
+    headers = body.pop("headers", {})
+    async with httpx.AsyncClient() as client:
+        return await client.post(
+            f"{server.base_url}/api/staff/login",
+            json={"username": username, "password": password, **body},
+            headers=headers,
+        )
+
+
 class Counsellor:
     def __init__(self, server: Server, token: str, staff: dict[str, Any]) -> None:
         self.server = server
@@ -170,12 +183,8 @@ class Counsellor:
         return str(self.staff["id"])
 
     @classmethod
-    async def login(cls, server: Server, username: str, password: str) -> Counsellor:
-        async with httpx.AsyncClient() as client:
-            response = await client.post(
-                f"{server.base_url}/api/staff/login",
-                json={"username": username, "password": password},
-            )
+    async def login(cls, server: Server, username: str, password: str, **body: Any) -> Counsellor:
+        response = await login_attempt(server, username, password, **body)
         assert response.status_code == 200, response.text
         body = response.json()
         return cls(server, body["token"], body["staff"])

@@ -1144,34 +1144,18 @@ async def test_ending_a_chat_held_by_a_colleague_is_forbidden_and_the_chat_goes_
     await chat.goes_on()
 
 
-async def test_a_researcher_cannot_accept_a_chat_and_the_visitor_keeps_waiting(
+async def test_a_researchers_staff_hello_is_refused_with_forbidden_and_4403_before_any_queue(
     server: Server,
 ) -> None:
     visitor = await Visitor.start(server)
     await visitor.connect()
     supervisor = await Counsellor.demo(server, "supervisor")
     researcher = await Counsellor.create(server, supervisor, "rita", role="researcher")
-    await researcher.connect()
+    socket = await Socket.open(server, "/ws/staff")
 
-    error = await researcher.request({"type": "accept_next"})
-
-    assert_error(error, "forbidden", None, error["ref"])
-    await visitor.ws.expect_nothing("message")
-    counsellor = await Counsellor.demo(server)
-    await counsellor.connect()
-    assert await counsellor.accept_next() == visitor.conversation_id
-    [joined] = await visitor.receive()
-    assert (joined["seq"], joined["author_name"]) == (1, "Demo Counsellor")
-
-
-async def test_a_researcher_cannot_write_into_a_chat(server: Server) -> None:
-    visitor, counsellor, conversation_id = await in_conversation(server)
-    supervisor = await Counsellor.demo(server, "supervisor")
-    researcher = await Counsellor.create(server, supervisor, "rita", role="researcher")
-    await researcher.connect()
-    before = await transcript(counsellor, conversation_id)
-
-    error = await researcher.request(send_frame("Ik lees mee.", conversation_id=conversation_id))
+    error = await socket.request({"type": "hello", "v": 1, "token": researcher.token})
 
     assert_error(error, "forbidden", None, error["ref"])
-    await assert_visitor_goes_on(visitor, counsellor, conversation_id, before)
+    assert await socket.close_code() == Close.FORBIDDEN == 4403
+    assert socket.pending == [], "no welcome, no queue: no pseudonym or waiting time"
+    assert visitor.pseudonym not in json.dumps(error)

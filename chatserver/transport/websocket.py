@@ -24,8 +24,16 @@ from chatserver.domain.profile import parse_profile
 from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.ratelimit import TokenBucket
 from chatserver.domain.records import Conversation, Staff, Status
+from chatserver.domain.roles import require_chat_role
 from chatserver.domain.tokens import token_digest
-from chatserver.errors import ChatError, InvalidInput, RateLimited, Unauthenticated, Unavailable
+from chatserver.errors import (
+    ChatError,
+    Forbidden,
+    InvalidInput,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from chatserver.fanout import Outbound, Overflow
 from chatserver.metrics import CONNECTED_SOCKETS, DELIVERY_FAILURES, MESSAGE_LATENCY, Failure
 from chatserver.protocol import frames as f
@@ -46,6 +54,7 @@ class Close:
 
     BAD_HELLO = 4400
     UNAUTHENTICATED = 4401
+    FORBIDDEN = 4403
     HELLO_TIMEOUT = 4408
     POLICY = 1008
     SERVER_ERROR = 1011
@@ -345,6 +354,8 @@ class StaffConnection(Connection):
 
     async def on_hello(self, hello: f.Hello) -> None:
         self.staff = await self.runtime.accounts.authenticate(hello.token)
+        # The socket carries the queue and the chats: researchers see neither.
+        require_chat_role(self.staff.role)
         self._token = hello.token
         self._touched_at = time.monotonic()
         self.spawn(self._watch_session())
@@ -451,9 +462,11 @@ class StaffConnection(Connection):
 
 
 def _hello_close_code(error: ChatError) -> int:
-    """Unauthenticated: start over; store unavailable: retry the same; otherwise a bad hello."""
+    """Unauthenticated: start over; forbidden: not for this role; store unavailable: retry."""
     if isinstance(error, Unauthenticated):
         return Close.UNAUTHENTICATED
+    if isinstance(error, Forbidden):
+        return Close.FORBIDDEN
     if isinstance(error, Unavailable):
         return Close.TRY_AGAIN
     return Close.BAD_HELLO

@@ -11,7 +11,7 @@ const CONNECT_TIMEOUT_MS = 15_000; // a socket that gets no welcome in time is t
 const ACK_WAIT_MS = 4_000; // a frame that must arrive and is not answered by then: is the line alive?
 const PONG_WAIT_MS = 5_000; // ...a ping that gets no pong in this time means it is not
 const RETRYABLE = new Set(['rate_limited', 'unavailable', 'internal']);
-const FATAL_CLOSE = new Set([4401, 4400]); // unauthenticated / bad hello: retrying cannot help
+const FATAL_CLOSE = new Set([4400, 4401, 4403]); // bad hello, unauthenticated, forbidden: retrying cannot help
 
 /** A random id for client_msg_id, client_note_id and ref (32 hex chars). */
 export function newId() {

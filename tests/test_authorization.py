@@ -3,6 +3,9 @@
 The table in the document is the one source: this test parses it, checks that every route of
 ``create_app`` and every WebSocket message type has a row, and walks every cell as its role,
 each with a fresh session or chat, so that no cell depends on another.
+
+Quote cells run deduce in the server: it loads once, from the cache the other tests use
+(seconds, about a gigabyte), on the first quote of the walk.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +27,40 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from chatserver.app import create_app
 from chatserver.protocol.frames import STAFF_FRAME_TYPES, VISITOR_FRAME_TYPES
 from chatserver.settings import Settings
+from tests.support.metrics import METRICS_TOKEN, WITH_METRICS
 from tests.support.pilots import Counsellor, Socket, Visitor, new_id
-from tests.support.server import QUICK_HASHING, ROOT, Server, free_port, sqlite_server
+from tests.support.server import (
+    DEDUCE_CACHE,
+    QUICK_HASHING,
+    ROOT,
+    Server,
+    free_port,
+    sqlite_server,
+)
 from tests.test_referrals import PROPOSAL
+from triage.research.build import FIRST_YEAR
+from triage.research.deidentify import ensure_cache
+from triage.research.exports import EXPORTERS
 
 DOCUMENT = ROOT / "docs" / "security.md"
 ROLES = ("anonymous", "visitor", "counsellor", "supervisor", "researcher")
 VERDICTS = {"yes", "401", "403"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 FRAME_TYPES = {"/ws/visitor": VISITOR_FRAME_TYPES, "/ws/staff": STAFF_FRAME_TYPES}
+#: The first quote of the walk waits for the server to load deduce.
+LOAD_TIMEOUT = 300.0
+pytestmark = pytest.mark.timeout(LOAD_TIMEOUT)
+#: Every chat of the walk: "counsellor_joined", then the holder's greeting, a typed message.
+GREETING_SEQ = 2
 
-#: Bodies and frames for the rows whose input must be valid before authorization is checked,
-#: or that would not reach it without one. "{name}" is filled in as for a path parameter.
+#: Bodies, frames and (for GET) query parameters for the rows whose input must be valid before
+#: authorization is checked, or that would not reach it without one. "{name}" is filled in as
+#: for a path parameter.
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "POST /api/research/exports": {"year": FIRST_YEAR, "level": "person", "format": "csv"},
+    "POST /api/research/reports": {"year": FIRST_YEAR},
+    "GET /api/research/quotes": {"year": datetime.now(UTC).year},
+    "POST /api/triage/conversations/{conversation_id}/quotes": {"seq": GREETING_SEQ},
     "POST /api/triage/conversations/{conversation_id}/referrals": PROPOSAL,
     "POST /api/triage/referrals/{rid}/guardian-consent": {"party": "parent", "method": "phone"},
     "POST /api/visitor/referrals/{rid}/consent": {"consent": True},
@@ -159,10 +184,10 @@ class World:
         """A path or frame value: each ``{name}`` becomes a resource the actor may reach."""
         values = {}
         for name in PLACEHOLDER.findall(template):
-            values[name] = await self._resource(name, actor)
+            values[name] = await self._resource(name, actor, template)
         return PLACEHOLDER.sub(lambda found: values[found[1]], template)
 
-    async def _resource(self, name: str, actor: Actor) -> str:
+    async def _resource(self, name: str, actor: Actor, template: str) -> str:
         match name:
             case "new":
                 return new_id()
@@ -186,6 +211,19 @@ class World:
                 )
                 assert proposed.status_code == 201, proposed.text
                 return str(proposed.json()["id"])
+            case "quote_id":
+                conversation_id = await self._conversation(actor)
+                assert actor.holder is not None
+                selected = await actor.holder.http(
+                    "POST",
+                    f"/api/triage/conversations/{conversation_id}/quotes",
+                    json={"seq": GREETING_SEQ},
+                    timeout=LOAD_TIMEOUT,
+                )
+                assert selected.status_code == 201, selected.text
+                return str(selected.json()["id"])
+            case "id":  # /api/research/<exports or reports>/{id}
+                return await self._job(actor, template.split("/")[3])
         raise AssertionError(f"teach World which {{{name}}} an actor may reach")
 
     async def _conversation(self, actor: Actor) -> str:
@@ -198,16 +236,39 @@ class World:
         await self._accept(actor.holder, visitor.conversation_id)
         return visitor.conversation_id
 
+    async def _job(self, actor: Actor, kind: str) -> str:
+        """A finished export or report job: the actor's own if it may ask for one.
+
+        Only the one who asked downloads the file, so a supervisor's cell gets its own job,
+        not the admin's.
+        """
+        owner = actor.staff if actor.staff is not None and actor.role in EXPORTERS else self.admin
+        asked = await owner.http(
+            "POST", f"/api/research/{kind}", json=EXAMPLES[f"POST /api/research/{kind}"]
+        )
+        assert asked.status_code == 202, asked.text
+        job = asked.json()
+        while job["status"] in ("queued", "running"):
+            await asyncio.sleep(0.05)
+            job = (await owner.http("GET", f"/api/research/{kind}/{job['id']}")).json()
+        assert job["status"] == "done", job
+        return str(job["id"])
+
     async def _account(self, role: str) -> Counsellor:
         name = f"{role}-{next(self._numbers)}"
         return await Counsellor.create(self.server, self.admin, name, role=role)
 
     @staticmethod
     async def _accept(staff: Counsellor, conversation_id: str) -> None:
-        """``staff`` takes chats from the queue up to this one (other cells leave chats)."""
+        """``staff`` takes chats from the queue up to this one (other cells leave chats).
+
+        Then greets, so that every chat has a typed message to quote, at ``GREETING_SEQ``.
+        """
         await staff.connect()
         while await staff.accept_next() != conversation_id:
             pass
+        greeting = await staff.say(conversation_id, "Hoi, waar wil je over praten?")
+        assert greeting["seq"] == GREETING_SEQ, greeting
         await staff.ws.close()
 
     # -- trying one cell ------------------------------------------------------------------------
@@ -221,11 +282,18 @@ class World:
 
     async def _http_verdict(self, endpoint: str, method: str, path: str, actor: Actor) -> str:
         headers = {} if actor.token is None else {"Authorization": f"Bearer {actor.token}"}
-        body = EXAMPLES.get(endpoint)
-        content = None if body is None else await self.fill(json.dumps(body), actor)
-        async with httpx.AsyncClient(base_url=self.server.base_url, timeout=30) as client:
+        example = EXAMPLES.get(endpoint)
+        filled = None if example is None else await self.fill(json.dumps(example), actor)
+        query, content = (None, filled)  # a GET's example is its query
+        if method == "GET" and filled is not None:
+            query, content = json.loads(filled), None
+        async with httpx.AsyncClient(base_url=self.server.base_url, timeout=LOAD_TIMEOUT) as client:
             response = await client.request(
-                method, await self.fill(path, actor), headers=headers, content=content
+                method,
+                await self.fill(path, actor),
+                headers=headers,
+                params=query,
+                content=content,
             )
         return str(response.status_code) if response.status_code in (401, 403) else "yes"
 
@@ -236,9 +304,7 @@ class World:
             hello = {"type": "hello", "v": 1, "token": actor.token or "no-token-at-all"}
             welcome = await socket.request(hello)
             if welcome["type"] == "error":
-                assert welcome["code"] in {"unauthenticated", "resume_impossible"}, welcome
-                assert await socket.close_code() == 4401
-                return "401"
+                return await _refused_hello(welcome, socket)
             assert welcome["type"] == "welcome", welcome
             if kind == "hello":
                 return "yes"
@@ -252,6 +318,16 @@ class World:
             await socket.close()
 
 
+async def _refused_hello(error: dict[str, Any], socket: Socket) -> str:
+    """The socket is closed too, so no other frame can be sent: every row of it is refused."""
+    if error["code"] == "forbidden":
+        assert await socket.close_code() == 4403
+        return "403"
+    assert error["code"] in {"unauthenticated", "resume_impossible"}, error
+    assert await socket.close_code() == 4401
+    return "401"
+
+
 def _frame_verdict(error: dict[str, Any] | None) -> str:
     """A refusal, or "yes"; an ``invalid`` frame is this test's mistake, not a verdict."""
     if error is None:
@@ -262,7 +338,11 @@ def _frame_verdict(error: dict[str, Any] | None) -> str:
 
 @pytest.fixture(scope="module")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    """One server for the whole matrix; a unit whose intake is never up, so nothing leaves."""
+    """One server for the whole matrix; a unit whose intake is never up, so nothing leaves.
+
+    ``/metrics`` is switched on, so that its row is about the token, not a missing route.
+    """
+    await asyncio.to_thread(ensure_cache, DEDUCE_CACHE)  # built once per machine, then kept
     directory = tmp_path_factory.mktemp("authorization")
     units = directory / "referral-units.json"
     intake = {"url": f"http://127.0.0.1:{free_port()}/intake", "secret": "s" * 40}
@@ -270,6 +350,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     server = sqlite_server(
         directory,
         **QUICK_HASHING,
+        **WITH_METRICS,
         MAX_CHATS_PER_COUNSELLOR="100000",
         REFERRAL_UNITS_FILE=str(units),
     )
@@ -286,3 +367,11 @@ async def test_each_role_gets_exactly_the_access_the_matrix_documents(
 ) -> None:
     found = {role: await world.verdict(endpoint, role) for role in ROLES}
     assert found == MATRIX[endpoint]
+
+
+async def test_the_metrics_token_opens_what_no_role_does(world: World) -> None:
+    """The other side of the ``GET /metrics`` row: its 401s are the token's, not a broken route."""
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    async with httpx.AsyncClient(base_url=world.server.base_url) as client:
+        response = await client.get("/metrics", headers=headers)
+    assert response.status_code == 200, response.text

@@ -414,6 +414,14 @@ async def test_only_the_researcher_who_asked_downloads_the_file(
     assert (await other.http("GET", f"/api/research/exports/{job['id']}")).status_code == 404
 
 
+async def test_a_supervisor_follows_a_researchers_export_but_does_not_download_it(
+    supervisor: Counsellor, person_export: dict[str, Any]
+) -> None:
+    status = await supervisor.http("GET", f"/api/research/exports/{person_export['id']}")
+    assert status.status_code == 200, status.text
+    assert (await supervisor.http("GET", person_export["download"])).status_code == 404
+
+
 async def test_the_command_line_export_shows_progress_writes_the_file_and_is_logged(
     server: Server, supervisor: Counsellor, tmp_path: Path
 ) -> None:

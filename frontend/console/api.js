@@ -13,6 +13,28 @@ export function setToken(next) {
 
 /** JSON in, JSON out; a failure throws { code, message, field?, errors?, status }. */
 export async function api(method, path, body) {
+  const response = await send(method, path, body);
+  return response.status === 204 ? {} : response.json().catch(() => ({}));
+}
+
+/**
+ * A file from the API saved on this computer. The request needs the token, so a plain link
+ * cannot fetch it: the answer becomes a blob handed to the browser's download. The name is the
+ * server's (Content-Disposition); it is returned.
+ */
+export async function download(path) {
+  const response = await send('GET', path);
+  const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? 'download';
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000); // the browser reads the blob after click()
+  return name;
+}
+
+async function send(method, path, body) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body) headers['Content-Type'] = 'application/json';
@@ -24,13 +46,10 @@ export async function api(method, path, body) {
   } catch {
     throw { code: 'unavailable', status: 0 };
   }
-  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = { ...(data.error ?? { code: 'unavailable' }), status: response.status };
-    if (response.status === 401 && token) document.dispatchEvent(new CustomEvent('sessionexpired'));
-    throw error;
-  }
-  return data;
+  if (response.ok) return response;
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401 && token) document.dispatchEvent(new CustomEvent('sessionexpired'));
+  throw { ...(data.error ?? { code: 'unavailable' }), status: response.status };
 }
 
 /** A path with its variable parts escaped: path`/api/x/${id}`. */

@@ -5,6 +5,7 @@ import '/console/strings.js'; // first: the console's own texts, before anything
 import { api, getToken, path, setToken } from '/console/api.js';
 import { CodingForm } from '/console/coding.js';
 import { PersonLinks } from '/console/persons.js';
+import { ChatQuotes } from '/console/quotes.js';
 import { labelled } from '/console/ui.js';
 import { redrawViews, startViews, stopViews } from '/console/views.js';
 import { ChatConnection, newId } from '/shared/protocol.js';
@@ -230,6 +231,7 @@ async function loadDetail(id) {
     for (const message of data.messages) conn?.accept(message); // same dedupe as the socket
     for (const note of data.notes) addNote(note);
     loadReferrals(id);
+    chats.get(id)?.quotes.load();
   } catch (error) {
     const chat = chats.get(id);
     if (error.status === 403 && chat) setStatus(chat, 'transferred');
@@ -240,7 +242,7 @@ function onMessage(frame) {
   const chat = chats.get(frame.conversation_id) ?? upsert({ id: frame.conversation_id, status: 'active' });
   if (frame.client_msg_id) document.getElementById(`echo-${frame.client_msg_id}`)?.remove();
   const referral = frame.kind === 'referral' && frame.referral;
-  insertMessage(chat, frame.kind === 'event' ? eventItem(frame) : referral ? referralLine(referral) : textItem(frame));
+  insertMessage(chat, frame.kind === 'event' ? eventItem(frame) : referral ? referralLine(referral) : textItem(chat, frame));
   if (referral) { referralNews(chat, frame, referral); return; }
   if (frame.kind === 'event' && frame.text.startsWith('ended_')) setStatus(chat, 'ended');
   if (frame.author !== 'visitor') return;
@@ -326,7 +328,7 @@ function createChat(id) {
     transcript: q('.transcript'), typing: q('.typing'), reply: q('.reply textarea'),
     noteText: q('.note-form textarea'), transferField: q('.transfer-field'),
     referrals: new Map(), currentReferral: null, referralForm: q('.referral-form'), referralDetailsOpen: false,
-    guardianDraft: { party: 'parent', method: 'phone' },
+    guardianDraft: { party: 'parent', method: 'phone' }, quotes: new ChatQuotes(id),
   };
   chats.set(id, chat);
   wirePane(chat);
@@ -1060,12 +1062,13 @@ function eventItem(frame) {
   return li;
 }
 
-function textItem(frame) {
+function textItem(chat, frame) {
   const li = document.createElement('li');
   li.className = `msg ${frame.author === 'visitor' ? 'theirs' : 'mine'}`;
   const meta = part('p', 'meta', '');
   meta.append(part('span', 'who', frame.author_name), ' ', timeOf(frame.sent_at));
   li.append(meta, part('p', 'text', frame.text));
+  chat.quotes.attach(li, meta, frame);
   return li;
 }
 
@@ -1114,6 +1117,7 @@ document.addEventListener('languagechange', () => {
     for (const li of chat.pane.querySelectorAll('.referral-line')) renderReferralLine(li);
     renderReferralPanel(chat);
     refreshReferralForm(chat);
+    chat.quotes.redraw();
     chat.coding?.redraw();
     chat.links?.render();
   }

@@ -1,12 +1,10 @@
 // The console's views and who sees them. The chats view is the console itself (console.js);
 // the others are modules with render(section, staff), drawn each time they are shown.
-//
-// A new view is one entry here and one module: the researcher's export page plugs in as
-//   { id: 'research', label: 'navResearch', roles: ['researcher', 'supervisor'], render: research.render }
-// and gets its own <section> from showView, like the others.
+// A new view is one entry here and one module; showView gives it its own <section>.
 
 import * as audit from '/console/audit.js';
 import * as referrals from '/console/referral-overview.js';
+import * as research from '/console/research.js';
 import * as review from '/console/review.js';
 import * as team from '/console/team.js';
 import { t } from '/shared/i18n.js';
@@ -15,6 +13,7 @@ export const VIEWS = [
   { id: 'chats', label: 'navChats', roles: ['counsellor', 'supervisor'] },
   { id: 'team', label: 'navTeam', roles: ['supervisor'], render: team.render },
   { id: 'review', label: 'navReview', roles: ['supervisor', 'researcher'], render: review.render },
+  { id: 'research', label: 'navResearch', roles: ['researcher', 'supervisor'], render: research.render },
   { id: 'referrals', label: 'navReferrals', roles: ['supervisor'], render: referrals.render },
   { id: 'audit', label: 'navAudit', roles: ['supervisor'], render: audit.render },
 ];

@@ -1,8 +1,8 @@
 """Screenshots of the main screens for the README, taken from the real server in Chromium.
 
 Run ``scripts/screenshots`` (or ``python -m tests.browser.screenshots [DIR]``). It starts a
-server with a referral unit, plays a short shift (visitors, a counsellor, a supervisor) and
-saves one PNG per screen to ``docs/screenshots/``.
+server with a referral unit and a synthetic coded year, plays a short shift (visitors, a
+counsellor, a supervisor, research) and saves one PNG per screen to ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
@@ -25,9 +26,12 @@ from tests.support.browser import (
     start_chat,
 )
 from tests.support.intake import Intake, write_units_file
-from tests.support.server import QUICK_HASHING, ROOT, Server, free_port, sqlite_server
+from tests.support.server import QUICK_HASHING, ROOT, Server, free_port, run_cli, sqlite_server
 
 OUT = ROOT / "docs" / "screenshots"
+#: The research page's defaults are last year's: the synthetic year is that one.
+RESEARCH_YEAR = date.today().year - 1
+TALL = {**DESKTOP, "height": 1800}
 
 
 async def shoot(page: Page, out: Path, name: str) -> None:
@@ -127,9 +131,36 @@ async def take(browsing: Browsing, out: Path) -> None:
             await supervisor.locator(".review-detail .coding-progress").wait_for()
         await shoot(supervisor, out, f"console-{name}")
 
+    # After the audit log's shot: keeping a quote is audited.
+    await say(visitor, "Je bericht", "Mijn baas heet Marco, de salon is in Tilburg.")
+    message = pane(counsellor).get_by_role("listitem").filter(has_text="Mijn baas heet Marco")
+    await message.get_by_role("button", name="Bewaren als citaat").click()
+    await message.locator("blockquote").wait_for(timeout=300_000)  # the first quote loads deduce
+    await research(supervisor, out)
+
     login = await (await browsing.context(DESKTOP)).new_page()
     await login.goto("/console/")
     await shoot(login, out, "console-login")
+
+
+async def research(supervisor: Page, out: Path) -> None:
+    """The research page: an export and the yearly report done, this year's quotes listed."""
+    await supervisor.get_by_role("link", name="Onderzoek").click()
+    export = supervisor.get_by_role("region", name="Dataset exporteren")
+    await export.get_by_label("Kleine groepen (k-anonimiteit)").select_option("suppress")
+    await export.get_by_role("button", name="Export starten").click()
+    await export.get_by_role("button", name="Bestand downloaden").wait_for()
+    report = supervisor.get_by_role("region", name="Jaarverslag")
+    await report.get_by_role("button", name="Jaarverslag maken").click()
+    await report.get_by_role("button", name="Bestand downloaden").wait_for()
+    quotes = supervisor.get_by_role("region", name="Citaten")
+    await quotes.get_by_label("Jaar", exact=True).fill(str(RESEARCH_YEAR + 1))
+    await quotes.get_by_role("button", name="Tonen").click()
+    await quotes.get_by_role("table").wait_for()
+    await supervisor.set_viewport_size(TALL)  # the whole page, top to the export log
+    await supervisor.locator("[data-view-section=research]").evaluate("page => page.scrollTo(0, 0)")
+    await shoot(supervisor, out, "console-research")
+    await supervisor.set_viewport_size(DESKTOP)
 
 
 async def browse(server: Server, out: Path) -> None:
@@ -159,6 +190,9 @@ def main(out: Path) -> None:
         unit.start()
         server.start()
         try:
+            made = run_cli(server, "synthesize", "--year", str(RESEARCH_YEAR), "--visitors", "120")
+            if made.returncode:
+                raise SystemExit(made.stderr)
             asyncio.run(browse(server, out))
         finally:
             server.stop()

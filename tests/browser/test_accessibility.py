@@ -31,6 +31,7 @@ async def test_every_screen_has_enough_contrast_and_every_control_a_name(people:
     for view, loaded in (
         ("Team", "Alle medewerkers"),
         ("Review", "Nog geen gesprekken met een hulpvraag"),
+        ("Onderzoek", "Nog geen exports."),
         ("Verwijzingen", "Nog geen verwijzingen."),
         ("Auditlog", "Geen wijzigingen gevonden."),
     ):

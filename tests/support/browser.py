@@ -23,6 +23,7 @@ from playwright.async_api import (
     Playwright,
     Request,
     WebSocket,
+    expect,
 )
 
 from tests.support.server import Server
@@ -129,6 +130,13 @@ async def log_in(page: Page, username: str, password: str) -> None:
     await page.get_by_label("Wachtwoord").fill(password)
     await page.get_by_role("button", name="Inloggen").click()
     await page.get_by_role("button", name="Uitloggen").wait_for()
+
+
+async def open_view(page: Page, name: str) -> None:
+    """Open one of the console's views from its navigation."""
+    link = page.get_by_role("navigation").get_by_role("link", name=name)
+    await link.click()
+    await expect(link).to_have_attribute("aria-current", "page")
 
 
 async def start_chat(visitor: Page) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -57,6 +58,19 @@ class Server:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_failures(self) -> list[str]:
+        """Log lines that show the server failing: errors, exceptions, raw tracebacks."""
+        failures = []
+        for line in self.logs().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            failed = not isinstance(entry, dict) or "exception" in entry
+            if failed or entry.get("level") in ("ERROR", "CRITICAL"):
+                failures.append(line)
+        return failures
 
     def start(self) -> Server:
         env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}

@@ -168,6 +168,8 @@ async def test_start_chat_with_a_body_of_exactly_the_limit_is_accepted(server: S
         ({"gender": ""}, "gender"),
         ({"gender": 1}, "gender"),
         ({"gender": True}, "gender"),
+        ({"gender": ["female"]}, "gender"),
+        ({"gender": {}}, "gender"),
         ({"age": 16, "name": "Anna"}, "name"),
         ({"postcode": "1012AB"}, "postcode"),
     ],
@@ -185,6 +187,8 @@ async def test_start_chat_with_a_body_of_exactly_the_limit_is_accepted(server: S
         "gender-empty",
         "gender-number",
         "gender-true",
+        "gender-list",
+        "gender-object",
         "unknown-field-with-valid-age",
         "unknown-field-alone",
     ],
@@ -603,8 +607,8 @@ async def test_creating_an_account_with_a_bad_username_gets_400_naming_username(
 
 @pytest.mark.parametrize(
     "role",
-    ["admin", "Supervisor", "", None, 1],
-    ids=["admin", "capitalised", "empty", "null", "number"],
+    ["admin", "Supervisor", "", None, 1, ["counsellor"], {}],
+    ids=["admin", "capitalised", "empty", "null", "number", "list", "object"],
 )
 async def test_creating_an_account_with_a_bad_role_gets_400_naming_role(
     server: Server, role: Any

@@ -206,6 +206,18 @@ async def test_review_excludes_a_conversation_with_a_codebook_reason(server: Ser
     assert included.json()["excluded_reason"] is None
 
 
+async def test_an_exclusion_reason_that_is_not_text_is_refused_naming_it(server: Server) -> None:
+    supervisor = await Counsellor.demo(server, "supervisor")
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    cid = (await chat_with(server, counsellor)).conversation_id
+    for reason in ({}, ["other"], 1):
+        bad = await supervisor.http(
+            "PUT", f"/api/triage/conversations/{cid}/exclusion", json={"reason": reason}
+        )
+        assert (bad.status_code, bad.json()["error"]["field"]) == (400, "reason")
+
+
 async def test_review_lists_help_questions_with_their_completeness(server: Server) -> None:
     supervisor = await Counsellor.demo(server, "supervisor")
     counsellor = await Counsellor.demo(server)

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from chatserver.chat import utc_now
@@ -21,6 +21,7 @@ from chatserver.settings import Settings
 from chatserver.transport import http_staff, http_visitor
 from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SecurityHeaders
+from chatserver.transport.routing import Frontend, one_route_per_path
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
 from triage import web as triage_web
 from triage.referral import web as referral_web
@@ -73,10 +74,10 @@ def create_app(settings: Settings) -> Starlette:
         *referral_web.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
-        Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
+        Frontend("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
     ]
     return Starlette(
-        routes=routes,
+        routes=one_route_per_path(routes),
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={ChatError: chat_error_response},
         lifespan=lifespan,

@@ -695,3 +695,30 @@ async def test_a_supervisor_deactivating_themselves_gets_400_and_stays_active(
     response = await supervisor.http("POST", f"/api/staff/accounts/{supervisor.id}/deactivate")
     assert_http_error(response, 400, "invalid")
     assert await still_signed_in(supervisor)
+
+
+# -- paths and methods -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/api/staff/login", {"POST"}),
+        ("DELETE", "/api/staff/me", {"GET", "HEAD"}),
+        ("OPTIONS", "/api/staff/accounts", {"GET", "HEAD", "POST"}),
+        ("POST", "/api/triage/conversations/c1/exclusion", {"PUT", "DELETE"}),
+    ],
+    ids=["get-login", "delete-me", "options-accounts", "post-exclusion"],
+)
+async def test_a_wrong_method_on_an_api_path_gets_405_allowing_every_method_it_has(
+    server: Server, method: str, path: str, allowed: set[str]
+) -> None:
+    response = await call(server, method, path)
+    assert response.status_code == 405, response.text
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
+async def test_an_unknown_api_path_gets_404_from_the_api_not_the_frontend(server: Server) -> None:
+    response = await call(server, "GET", "/api/staff/nothing-here")
+    assert response.status_code == 404
+    assert (await call(server, "GET", "/")).status_code == 200

@@ -550,6 +550,20 @@ async def test_quick_exit_with_malformed_json_gets_400_and_ends_no_chat(server: 
     await assert_visitor_chat_goes_on(visitor)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"resume_token": 5}, {"resume_token": ""}, {"resume_token": None}, {"token": "x"}],
+    ids=["number", "empty", "null", "unknown-field"],
+)
+async def test_quick_exit_with_a_bad_body_gets_400_even_with_a_good_header_and_ends_no_chat(
+    server: Server, body: dict[str, Any]
+) -> None:
+    visitor = await Visitor.start(server)
+    response = await call(server, "POST", "/api/visitor/exit", token=visitor.token, json=body)
+    assert_http_error(response, 400, "invalid", next(iter(body)))
+    await assert_visitor_chat_goes_on(visitor)
+
+
 # -- creating accounts -----------------------------------------------------------------------------
 
 

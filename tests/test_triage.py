@@ -289,6 +289,19 @@ async def test_a_return_code_links_the_next_chat_without_identifying_data(server
     assert wrong.status_code == 400
 
 
+async def test_asking_for_a_return_code_with_an_unknown_body_field_is_refused(
+    server: Server,
+) -> None:
+    visitor = await Visitor.start(server)
+    async with httpx.AsyncClient() as client:
+        refused = await client.post(
+            f"{server.base_url}/api/visitor/return-code",
+            headers={"Authorization": f"Bearer {visitor.token}"},
+            json={"name": "Anna"},
+        )
+    assert (refused.status_code, refused.json()["error"]["field"]) == (400, "name")
+
+
 async def test_every_change_is_in_the_audit_log_for_supervisors_only(server: Server) -> None:
     supervisor = await Counsellor.demo(server, "supervisor")
     counsellor = await Counsellor.demo(server)

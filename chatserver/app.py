@@ -18,7 +18,7 @@ from chatserver.chat import utc_now
 from chatserver.errors import ChatError
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings
-from chatserver.transport import http_staff, http_visitor
+from chatserver.transport import http_staff, http_visitor, openapi
 from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SecurityHeaders
 from chatserver.transport.routing import Frontend, one_route_per_path
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
         *http_staff.routes,
         *triage_web.routes,
         *referral_web.routes,
+        *openapi.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         Frontend("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),

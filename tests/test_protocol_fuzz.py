@@ -51,7 +51,7 @@ from chatserver.protocol.frames import read_ref
 from chatserver.settings import Settings
 from tests.support.database import query
 from tests.support.pilots import Counsellor, Socket, Visitor, new_id
-from tests.support.server import QUICK_HASHING, Server, sqlite_server
+from tests.support.server import QUICK_HASHING, Server, running, sqlite_server
 
 T = TypeVar("T")
 
@@ -900,11 +900,8 @@ def _hello_refusal(raw: str | bytes, staff: bool) -> tuple[str, int]:
 
 @pytest.fixture
 def fuzz_server(tmp_path: Path) -> Iterator[Server]:
-    server = sqlite_server(tmp_path, **SERVER_ENV).start()
-    try:
+    with running(sqlite_server(tmp_path, **SERVER_ENV)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

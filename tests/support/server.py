@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,16 @@ class Server:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    """For tests that are not coroutines: the server runs for the ``with`` block."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def wait_until_healthy(

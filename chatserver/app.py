@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, WebSocketRoute
+from starlette.routing import WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from chatserver.chat import utc_now
@@ -17,9 +17,10 @@ from chatserver.errors import ChatError
 from chatserver.lifecycle import Drain
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings
-from chatserver.transport import http_ops, http_staff, http_visitor
+from chatserver.transport import http_ops, http_staff, http_visitor, openapi
 from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SameOriginWrites, SecurityHeaders
+from chatserver.transport.routing import Frontend, one_route_per_path
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
 from triage import web as triage_web
 from triage.referral import web as referral_web
@@ -90,12 +91,13 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *research_web.routes,
         *report_web.routes,
         *quotes_web.routes,
+        *openapi.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
-        Mount("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
+        Frontend("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
     ]
     return Starlette(
-        routes=routes,
+        routes=one_route_per_path(routes),
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SameOriginWrites, origins=settings.origins),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatserver.broker import Broker
+from chatserver.cancellation import shielded
 from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.topics import QUEUE as QUEUE_TOPIC
 from chatserver.errors import Unavailable
@@ -180,7 +181,8 @@ class Outbound:
     async def _catch_up(self, conversation_id: str, live: bool) -> None:
         try:
             while (position := self._positions.get(conversation_id)) is not None:
-                frames = await self._fetch_after(conversation_id, position)
+                # Shielded: a socket closing mid-read must not cut the transaction.
+                frames = await shielded(self._fetch_after(conversation_id, position))
                 if not frames:
                     return
                 for frame in frames:

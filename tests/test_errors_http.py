@@ -168,6 +168,8 @@ async def test_start_chat_with_a_body_of_exactly_the_limit_is_accepted(server: S
         ({"gender": ""}, "gender"),
         ({"gender": 1}, "gender"),
         ({"gender": True}, "gender"),
+        ({"gender": ["female"]}, "gender"),
+        ({"gender": {}}, "gender"),
         ({"age": 16, "name": "Anna"}, "name"),
         ({"postcode": "1012AB"}, "postcode"),
     ],
@@ -185,6 +187,8 @@ async def test_start_chat_with_a_body_of_exactly_the_limit_is_accepted(server: S
         "gender-empty",
         "gender-number",
         "gender-true",
+        "gender-list",
+        "gender-object",
         "unknown-field-with-valid-age",
         "unknown-field-alone",
     ],
@@ -546,6 +550,20 @@ async def test_quick_exit_with_malformed_json_gets_400_and_ends_no_chat(server: 
     await assert_visitor_chat_goes_on(visitor)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"resume_token": 5}, {"resume_token": ""}, {"resume_token": None}, {"token": "x"}],
+    ids=["number", "empty", "null", "unknown-field"],
+)
+async def test_quick_exit_with_a_bad_body_gets_400_even_with_a_good_header_and_ends_no_chat(
+    server: Server, body: dict[str, Any]
+) -> None:
+    visitor = await Visitor.start(server)
+    response = await call(server, "POST", "/api/visitor/exit", token=visitor.token, json=body)
+    assert_http_error(response, 400, "invalid", next(iter(body)))
+    await assert_visitor_chat_goes_on(visitor)
+
+
 # -- creating accounts -----------------------------------------------------------------------------
 
 
@@ -603,8 +621,8 @@ async def test_creating_an_account_with_a_bad_username_gets_400_naming_username(
 
 @pytest.mark.parametrize(
     "role",
-    ["admin", "Supervisor", "", None, 1],
-    ids=["admin", "capitalised", "empty", "null", "number"],
+    ["admin", "Supervisor", "", None, 1, ["counsellor"], {}],
+    ids=["admin", "capitalised", "empty", "null", "number", "list", "object"],
 )
 async def test_creating_an_account_with_a_bad_role_gets_400_naming_role(
     server: Server, role: Any
@@ -691,3 +709,30 @@ async def test_a_supervisor_deactivating_themselves_gets_400_and_stays_active(
     response = await supervisor.http("POST", f"/api/staff/accounts/{supervisor.id}/deactivate")
     assert_http_error(response, 400, "invalid")
     assert await still_signed_in(supervisor)
+
+
+# -- paths and methods -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/api/staff/login", {"POST"}),
+        ("DELETE", "/api/staff/me", {"GET", "HEAD"}),
+        ("OPTIONS", "/api/staff/accounts", {"GET", "HEAD", "POST"}),
+        ("POST", "/api/triage/conversations/c1/exclusion", {"PUT", "DELETE"}),
+    ],
+    ids=["get-login", "delete-me", "options-accounts", "post-exclusion"],
+)
+async def test_a_wrong_method_on_an_api_path_gets_405_allowing_every_method_it_has(
+    server: Server, method: str, path: str, allowed: set[str]
+) -> None:
+    response = await call(server, method, path)
+    assert response.status_code == 405, response.text
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
+async def test_an_unknown_api_path_gets_404_from_the_api_not_the_frontend(server: Server) -> None:
+    response = await call(server, "GET", "/api/staff/nothing-here")
+    assert response.status_code == 404
+    assert (await call(server, "GET", "/")).status_code == 200

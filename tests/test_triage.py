@@ -206,6 +206,18 @@ async def test_review_excludes_a_conversation_with_a_codebook_reason(server: Ser
     assert included.json()["excluded_reason"] is None
 
 
+async def test_an_exclusion_reason_that_is_not_text_is_refused_naming_it(server: Server) -> None:
+    supervisor = await Counsellor.demo(server, "supervisor")
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    cid = (await chat_with(server, counsellor)).conversation_id
+    for reason in ({}, ["other"], 1):
+        bad = await supervisor.http(
+            "PUT", f"/api/triage/conversations/{cid}/exclusion", json={"reason": reason}
+        )
+        assert (bad.status_code, bad.json()["error"]["field"]) == (400, "reason")
+
+
 async def test_review_lists_help_questions_with_their_completeness(server: Server) -> None:
     supervisor = await Counsellor.demo(server, "supervisor")
     counsellor = await Counsellor.demo(server)
@@ -275,6 +287,19 @@ async def test_a_return_code_links_the_next_chat_without_identifying_data(server
         "POST", f"/api/triage/conversations/{later}/return-code", json={"code": "ZZZZZZZZ"}
     )
     assert wrong.status_code == 400
+
+
+async def test_asking_for_a_return_code_with_an_unknown_body_field_is_refused(
+    server: Server,
+) -> None:
+    visitor = await Visitor.start(server)
+    async with httpx.AsyncClient() as client:
+        refused = await client.post(
+            f"{server.base_url}/api/visitor/return-code",
+            headers={"Authorization": f"Bearer {visitor.token}"},
+            json={"name": "Anna"},
+        )
+    assert (refused.status_code, refused.json()["error"]["field"]) == (400, "name")
 
 
 async def test_every_change_is_in_the_audit_log_for_supervisors_only(server: Server) -> None:

@@ -92,13 +92,12 @@ class Triage:
     ) -> None:
         self._require_reviewer(staff)
         reasons = {category.code for category in current_edition().exclusion_reasons}
-        if reason not in reasons:
+        if not isinstance(reason, str) or reason not in reasons:
             raise InvalidInput(f"'reason' must be one of {sorted(reasons)}", field="reason")
         if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX_CHARS):
             raise InvalidInput(
                 f"'note' must be text up to {NOTE_MAX_CHARS} characters", field="note"
             )
-        assert isinstance(reason, str)
         await self.store.set_exclusion(
             conversation_id, reason, note, by=staff.id, now=self._clock()
         )

@@ -134,6 +134,7 @@ async def audit(request: Request) -> Response:
 
 async def visitor_return_code(request: Request) -> Response:
     """A short code the visitor may give next time, so the chats can be linked anonymously."""
+    await read_json(request, ())
     conversation = await runtime_of(request).chat.resume_visitor(bearer_token(request))
     code = await triage_of(request).new_return_code(conversation.id)
     return ok({"code": code}, status=201)

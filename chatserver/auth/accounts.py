@@ -114,7 +114,7 @@ class Accounts:
             )
         if not isinstance(display_name, str) or not 0 < len(display_name.strip()) <= 64:
             raise InvalidInput("'display_name' must be 1-64 characters", field="display_name")
-        if role not in {r.value for r in Role}:
+        if not isinstance(role, str) or role not in {r.value for r in Role}:
             raise InvalidInput(f"'role' must be one of {[r.value for r in Role]}", field="role")
         return await self._repository.create_staff(
             username=username.strip().lower(),

@@ -31,6 +31,6 @@ def parse_profile(data: Mapping[str, object]) -> VisitorProfile:
     if age is not None and not 0 < age <= MAX_AGE:
         raise InvalidInput(f"'age' must be between 1 and {MAX_AGE}", field="age")
     gender = data.get("gender")
-    if gender is not None and gender not in GENDERS:
+    if gender is not None and (not isinstance(gender, str) or gender not in GENDERS):
         raise InvalidInput(f"'gender' must be one of {sorted(GENDERS)} or null", field="gender")
     return VisitorProfile(age=age, gender=gender if isinstance(gender, str) else None)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatserver.domain.profile import PROFILE_FIELDS, parse_profile
+from chatserver.errors import InvalidInput
 from chatserver.protocol.server import timestamp
 from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
 
@@ -47,9 +48,14 @@ async def quick_exit(request: Request) -> Response:
     """
     runtime = runtime_of(request)
     body = await read_json(request, ("resume_token",))
-    token = body.get("resume_token")
-    if not isinstance(token, str) or not token:
+    if "resume_token" not in body:
         token = bearer_token(request)
+    elif isinstance(body["resume_token"], str) and body["resume_token"]:
+        token = body["resume_token"]
+    else:
+        raise InvalidInput(
+            "'resume_token' must be the token the chat started with", field="resume_token"
+        )
     conversation = await runtime.chat.resume_visitor(token)
     await runtime.chat.end_by_visitor(conversation.id)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})

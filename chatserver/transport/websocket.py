@@ -19,6 +19,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from chatserver.cancellation import shielded
 from chatserver.domain import topics
 from chatserver.domain.profile import parse_profile
 from chatserver.domain.queue import QueueSnapshot
@@ -90,6 +91,7 @@ class Connection:
         self._rate_violations = 0
         self._topics: set[str] = set()
         self._following: set[str] = set()
+        self._detached = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -161,28 +163,36 @@ class Connection:
 
     async def _read_frames(self) -> None:
         while (raw := await self._receive_raw()) is not None:
-            try:
-                self._check_rate()
-                frame = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
-                if isinstance(frame, f.Hello):
-                    raise InvalidInput("already said hello", field="type")
-                if isinstance(frame, f.Ping):
-                    # The keepalive doubles as a position check: no hint can stay lost.
-                    self.on_gap()
-                    self.reply(s.pong_frame(frame.ref))
-                    continue
-                await self.on_frame(frame)
-            except ChatError as error:
-                self.reply(s.error_frame(error, f.read_ref(raw)))
-            except Overflow:
-                self.close_soon(Close.TRY_AGAIN)
-            except Exception as error:
-                # A bug, not bad input: say so, close, and let the client resume. The log
-                # keeps the type and stack only, never the frame or the exception's text.
-                logger.error("frame handling failed", exc_info=error)
-                self.reply(s.error_frame(ChatError(), f.read_ref(raw)))
-                self.close_soon(Close.SERVER_ERROR)
+            # A client that leaves cancels this task; a frame half handled would be cut
+            # in the middle of its transaction.
+            if not await shielded(self._handle(raw)):
                 return
+
+    async def _handle(self, raw: str | bytes) -> bool:
+        """Handle one frame; ``False`` once the socket must stop reading."""
+        try:
+            self._check_rate()
+            frame = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
+            if isinstance(frame, f.Hello):
+                raise InvalidInput("already said hello", field="type")
+            if isinstance(frame, f.Ping):
+                # The keepalive doubles as a position check: no hint can stay lost.
+                self.on_gap()
+                self.reply(s.pong_frame(frame.ref))
+            else:
+                await self.on_frame(frame)
+        except ChatError as error:
+            self.reply(s.error_frame(error, f.read_ref(raw)))
+        except Overflow:
+            self.close_soon(Close.TRY_AGAIN)
+        except Exception as error:
+            # A bug, not bad input: say so, close, and let the client resume. The log
+            # keeps the type and stack only, never the frame or the exception's text.
+            logger.error("frame handling failed", exc_info=error)
+            self.reply(s.error_frame(ChatError(), f.read_ref(raw)))
+            self.close_soon(Close.SERVER_ERROR)
+            return False
+        return True
 
     async def _receive_raw(self) -> str | bytes | None:
         message = await self.websocket.receive()
@@ -253,9 +263,10 @@ class Connection:
     ) -> None:
         """Subscribe, then fetch what is missing: nothing published in between is lost.
 
-        ``announce`` is sent first, once, however many paths ask to follow.
+        ``announce`` is sent first, once, however many paths ask to follow. A frame whose
+        handling outlived the socket follows nothing: the socket has left the hub.
         """
-        if conversation_id in self._following:
+        if conversation_id in self._following or self._detached:
             return
         self._following.add(conversation_id)
         if announce is not None:
@@ -273,6 +284,7 @@ class Connection:
         self.outbound.unfollow(conversation_id)
 
     async def _detach(self) -> None:
+        self._detached = True
         for topic in tuple(self._topics):
             await self.runtime.hub.leave(topic, self)
         await self.runtime.queue_feed.unwatch(self)
@@ -403,7 +415,9 @@ class StaffConnection(Connection):
         while True:
             await asyncio.sleep(self._session_check_interval())
             try:
-                self.staff = await self.runtime.accounts.authenticate(self._token, touch=False)
+                self.staff = await shielded(
+                    self.runtime.accounts.authenticate(self._token, touch=False)
+                )
             except Unauthenticated:
                 self.close_soon(Close.UNAUTHENTICATED)
                 return

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +63,19 @@ class Server:
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_failures(self) -> list[str]:
+        """Log lines that show the server failing: errors, exceptions, raw tracebacks."""
+        failures = []
+        for line in self.logs().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            failed = not isinstance(entry, dict) or "exception" in entry
+            if failed or entry.get("level") in ("ERROR", "CRITICAL"):
+                failures.append(line)
+        return failures
+
     def start(self) -> Server:
         env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         with self.log_path.open("a") as log, self.stdout_path.open("w") as out:
@@ -89,6 +104,16 @@ class Server:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    """For tests that are not coroutines: the server runs for the ``with`` block."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def wait_until_healthy(

@@ -203,7 +203,10 @@ async def test_visitors_have_no_access_to_quotes(server: Server) -> None:
         ({"seq": "2"}, 400, "seq"),
         ({"seq": 0}, 400, "seq"),
         ({"seq": True}, 400, "seq"),
+        ({"seq": 2**63}, 400, "seq"),
         ({"seq": 2, "variable": "shoe_size"}, 400, "variable"),
+        ({"seq": 2, "variable": {}}, 400, "variable"),
+        ({"seq": 2, "variable": ["age"]}, 400, "variable"),
         ({"seq": 2, "txt": "Sanne"}, 400, "txt"),
         ({"seq": 1}, 400, "seq"),  # "counsellor joined": an event, not typed text
         ({"seq": 99}, 404, None),

@@ -227,7 +227,14 @@ async def test_a_wrong_selection_is_refused_and_stores_nothing(
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({}, "year"), ({"year": "x"}, "year"), ({"year": 2026, "format": "sav"}, "format")],
+    [
+        ({}, "year"),
+        ({"year": "x"}, "year"),
+        ({"year": "2_026"}, "year"),
+        ({"year": " 2026"}, "year"),
+        ({"year": "\u0662\u0660\u0662\u0666"}, "year"),  # 2026 in Arabic-Indic digits
+        ({"year": 2026, "format": "sav"}, "format"),
+    ],
 )
 async def test_a_wrong_export_request_names_the_field(
     server: Server, params: dict[str, Any], field: str

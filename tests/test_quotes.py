@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.support.database import database_bytes, query
+from tests.support.openapi import assert_documented
 from tests.support.pilots import Counsellor, Visitor, in_conversation, new_id
 from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_server
 from triage.research.deidentify import Engine
@@ -287,3 +288,21 @@ async def test_without_de_identification_nothing_is_kept(start_server: StartServ
 
     assert response.status_code == 503
     assert query(server, "SELECT count(*) FROM research_quotes") == [(0,)]
+
+
+async def test_quotes_are_answered_as_the_api_document_describes(server: Server) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+    rita = await colleague(server, "researcher")
+    kept = await select(counsellor, conversation_id, seq, variable="age")
+    year = kept.json()["month"][:4]
+    answers = [
+        kept,
+        await select(counsellor, conversation_id, seq),
+        await counsellor.http("GET", quotes_path(conversation_id)),
+        await export(rita, year=year),
+        await export(rita, year=year, format="csv"),
+        await counsellor.http("DELETE", f"/api/triage/quotes/{kept.json()['id']}"),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 409, 200, 200, 200, 204]
+    for answer in answers:
+        assert_documented(answer)

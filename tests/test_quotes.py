@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.support.database import database_bytes, query
+from tests.support.openapi import assert_documented
 from tests.support.pilots import Counsellor, Visitor, in_conversation, new_id
 from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_server
 from triage.research.deidentify import Engine
@@ -203,7 +204,10 @@ async def test_visitors_have_no_access_to_quotes(server: Server) -> None:
         ({"seq": "2"}, 400, "seq"),
         ({"seq": 0}, 400, "seq"),
         ({"seq": True}, 400, "seq"),
+        ({"seq": 2**63}, 400, "seq"),
         ({"seq": 2, "variable": "shoe_size"}, 400, "variable"),
+        ({"seq": 2, "variable": {}}, 400, "variable"),
+        ({"seq": 2, "variable": ["age"]}, 400, "variable"),
         ({"seq": 2, "txt": "Sanne"}, 400, "txt"),
         ({"seq": 1}, 400, "seq"),  # "counsellor joined": an event, not typed text
         ({"seq": 99}, 404, None),
@@ -224,7 +228,14 @@ async def test_a_wrong_selection_is_refused_and_stores_nothing(
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({}, "year"), ({"year": "x"}, "year"), ({"year": 2026, "format": "sav"}, "format")],
+    [
+        ({}, "year"),
+        ({"year": "x"}, "year"),
+        ({"year": "2_026"}, "year"),
+        ({"year": " 2026"}, "year"),
+        ({"year": "\u0662\u0660\u0662\u0666"}, "year"),  # 2026 in Arabic-Indic digits
+        ({"year": 2026, "format": "sav"}, "format"),
+    ],
 )
 async def test_a_wrong_export_request_names_the_field(
     server: Server, params: dict[str, Any], field: str
@@ -277,3 +288,21 @@ async def test_without_de_identification_nothing_is_kept(start_server: StartServ
 
     assert response.status_code == 503
     assert query(server, "SELECT count(*) FROM research_quotes") == [(0,)]
+
+
+async def test_quotes_are_answered_as_the_api_document_describes(server: Server) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+    rita = await colleague(server, "researcher")
+    kept = await select(counsellor, conversation_id, seq, variable="age")
+    year = kept.json()["month"][:4]
+    answers = [
+        kept,
+        await select(counsellor, conversation_id, seq),
+        await counsellor.http("GET", quotes_path(conversation_id)),
+        await export(rita, year=year),
+        await export(rita, year=year, format="csv"),
+        await counsellor.http("DELETE", f"/api/triage/quotes/{kept.json()['id']}"),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 409, 200, 200, 200, 204]
+    for answer in answers:
+        assert_documented(answer)

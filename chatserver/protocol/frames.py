@@ -24,7 +24,8 @@ from chatserver.errors import InvalidInput, TooLarge
 PROTOCOL_VERSION = 1
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_MAX_SEQ = 2**53
+#: Sequence numbers stay below this: JSON readers lose integers beyond it.
+SEQ_LIMIT = 2**53
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _boolean(data: Mapping[str, Any], name: str) -> bool:
 
 
 def _seq(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _MAX_SEQ:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEQ_LIMIT:
         raise InvalidInput(f"'{name}' must be a whole number >= 0", field=name)
     return value
 

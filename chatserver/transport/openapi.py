@@ -38,10 +38,11 @@ def bundle(spec: dict[str, Any], protocol: dict[str, Any]) -> dict[str, Any]:
     components = spec["components"]["schemas"]
     if clash := sorted(inlined.keys() & components.keys()):
         raise ValueError(f"docs/openapi.json defines protocol schemas again: {clash}")
-    text = json.dumps({**spec, "components": {**spec["components"], "schemas": {}}})
-    bundled: dict[str, Any] = json.loads(text.replace(f'"{PROTOCOL_REF}', f'"{COMPONENT_REF}'))
+    text = json.dumps(spec).replace(f'"{PROTOCOL_REF}', f'"{COMPONENT_REF}')
+    bundled: dict[str, Any] = json.loads(text)
     rewritten = json.loads(json.dumps(inlined).replace(f'"{LOCAL_REF}', f'"{COMPONENT_REF}'))
-    bundled["components"]["schemas"] = {**components, **dict(sorted(rewritten.items()))}
+    own = bundled["components"]["schemas"]
+    bundled["components"]["schemas"] = {**own, **dict(sorted(rewritten.items()))}
     return bundled
 
 

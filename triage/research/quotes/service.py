@@ -14,6 +14,7 @@ from datetime import datetime
 from chatserver.domain.records import Staff
 from chatserver.domain.roles import CHAT_ROLES
 from chatserver.errors import Forbidden, InvalidInput
+from chatserver.protocol.frames import SEQ_LIMIT
 from triage.codebook import current_edition
 from triage.research.deidentify import Deidentifier
 from triage.research.quotes.store import Quote, QuoteStore
@@ -39,11 +40,11 @@ class Quotes:
         self, staff: Staff, conversation_id: str, seq: object, variable: object
     ) -> Quote:
         """Keep message ``seq`` as a quote, de-identified; the original is not stored."""
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < SEQ_LIMIT:
             raise InvalidInput("'seq' must be the number of a message", field="seq")
         edition = current_edition()
         names = {v.name for v in edition.variables}
-        if variable is not None and variable not in names:
+        if variable is not None and (not isinstance(variable, str) or variable not in names):
             raise InvalidInput(
                 f"'variable' must be a variable of codebook edition {edition.id}", field="variable"
             )

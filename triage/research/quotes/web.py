@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from triage.research.quotes.store import Quote
 EXPORT_FIELDS = ("quote_id", "month", "speaker", "edition", "variable", "text")
 #: A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+YEAR = re.compile(r"[0-9]{4}")
 
 
 def quotes_of(request: Request) -> Quotes:
@@ -94,11 +96,11 @@ async def yearly_export(request: Request) -> Response:
     )
 
 
-def _year(raw: str | None) -> object:
-    try:
-        return int(raw or "")
-    except ValueError:
-        raise InvalidInput("'year' must be a year", field="year") from None
+def _year(raw: str | None) -> int:
+    """Four ASCII digits: ``int`` alone also takes ``2_026``, spaces and digits of other scripts."""
+    if raw is None or not YEAR.fullmatch(raw):
+        raise InvalidInput("'year' must be a year", field="year")
+    return int(raw)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

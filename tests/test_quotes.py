@@ -204,6 +204,7 @@ async def test_visitors_have_no_access_to_quotes(server: Server) -> None:
         ({"seq": "2"}, 400, "seq"),
         ({"seq": 0}, 400, "seq"),
         ({"seq": True}, 400, "seq"),
+        ({"seq": 2**31}, 400, "seq"),  # beyond a 32-bit integer column
         ({"seq": 2**63}, 400, "seq"),
         ({"seq": 2, "variable": "shoe_size"}, 400, "variable"),
         ({"seq": 2, "variable": {}}, 400, "variable"),

@@ -24,8 +24,9 @@ from chatserver.errors import InvalidInput, TooLarge
 PROTOCOL_VERSION = 1
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-#: Sequence numbers stay below this: JSON readers lose integers beyond it.
-SEQ_LIMIT = 2**53
+#: Sequence numbers stay below this: the stores keep them as 32-bit integers (PostgreSQL's
+#: INTEGER), so a larger position could not exist and must be refused as input, not fail there.
+SEQ_LIMIT = 2**31
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ import pytest
 from tests.support.server import DEDUCE_CACHE, QUICK_HASHING, Server, StartServer, sqlite_server
 from triage.research.deidentify import Engine, load_engine
 
+#: Fixtures shared by the research tests: ``supervisor`` and ``researcher``.
+pytest_plugins = ("tests.support.research",)
+
 
 @pytest.fixture
 async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,7 +13,7 @@ import httpx
 from chatserver.settings import Settings
 from tests.support.database import database_bytes, query
 from tests.support.pilots import Counsellor
-from tests.support.server import ROOT, Server, StartServer, sqlite_server
+from tests.support.server import Server, StartServer, run_cli, sqlite_server
 
 URLSAFE_BASE64 = re.compile(r"^[A-Za-z0-9_-]+$")
 #: The shipped defaults, which the rest of the suite trades for speed.
@@ -50,19 +47,6 @@ async def _still_connected(counsellor: Counsellor) -> bool:
     await counsellor.ws.send({"type": "ping", "ref": "still-there"})
     await counsellor.ws.expect("pong", ref="still-there")
     return True
-
-
-def _cli(server: Server, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chatserver", *args],
-        cwd=ROOT,
-        env={**os.environ, **server.env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 # -- logging in ------------------------------------------------------------------------------------
@@ -287,10 +271,10 @@ async def test_a_supervisor_cannot_deactivate_themselves(server: Server) -> None
 
 def test_the_command_line_creates_an_account_that_can_log_in(tmp_path: Path) -> None:
     server = sqlite_server(tmp_path)
-    migrated = _cli(server, "migrate")
+    migrated = run_cli(server, "migrate")
     assert migrated.returncode == 0, migrated.stderr
 
-    created = _cli(
+    created = run_cli(
         server,
         "create-staff",
         "--username",
@@ -319,9 +303,9 @@ def test_the_command_line_creates_an_account_that_can_log_in(tmp_path: Path) -> 
 
 def test_the_command_line_refuses_a_short_password(tmp_path: Path) -> None:
     server = sqlite_server(tmp_path)
-    assert _cli(server, "migrate").returncode == 0
+    assert run_cli(server, "migrate").returncode == 0
 
-    created = _cli(
+    created = run_cli(
         server,
         "create-staff",
         "--username",

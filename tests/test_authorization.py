@@ -29,6 +29,7 @@ from chatserver.protocol.frames import STAFF_FRAME_TYPES, VISITOR_FRAME_TYPES
 from chatserver.settings import Settings
 from tests.support.metrics import METRICS_TOKEN, WITH_METRICS
 from tests.support.pilots import Counsellor, Socket, Visitor, new_id
+from tests.support.referrals import PROPOSAL
 from tests.support.server import (
     DEDUCE_CACHE,
     QUICK_HASHING,
@@ -37,7 +38,6 @@ from tests.support.server import (
     free_port,
     sqlite_server,
 )
-from tests.test_referrals import PROPOSAL
 from triage.research.build import FIRST_YEAR
 from triage.research.deidentify import ensure_cache
 from triage.research.exports import EXPORTERS

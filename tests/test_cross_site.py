@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.http_errors import assert_http_error, assert_nobody_waiting
 from tests.support.pilots import Visitor
 from tests.support.server import Server, StartServer
-from tests.test_errors_http import assert_http_error, assert_nobody_waiting
 
 FOREIGN = "https://evil.example"
 PARTNER = "https://partner.example"

@@ -17,6 +17,7 @@ from tests.support.database import execute
 from tests.support.intake import Intake
 from tests.support.metrics import WITH_METRICS, scrape, until_metric
 from tests.support.pilots import Visitor, in_conversation
+from tests.support.referrals import REFERRAL_SETTINGS, SECRET, consents, proposed, send
 from tests.support.server import Server, StartServer, free_port, postgres_server
 from tests.support.services import (
     POSTGRES_HOST,
@@ -27,7 +28,6 @@ from tests.support.services import (
     require,
 )
 from tests.support.tcpproxy import TcpProxy
-from tests.test_referrals import REFERRAL_SETTINGS, SECRET, consents, proposed, send
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.support.database import database_bytes, postgres_contents, query
 from tests.support.intake import Intake
 from tests.support.metrics import WITH_METRICS, scrape, until_metric
 from tests.support.pilots import TEST_USER_AGENT, Counsellor, Visitor, new_id
+from tests.support.referrals import REFERRAL_SETTINGS, SECRET, consents, proposed, send
 from tests.support.server import (
     QUICK_HASHING,
     Server,
@@ -32,7 +33,6 @@ from tests.support.server import (
     sqlite_server,
 )
 from tests.support.services import fresh_postgres_database
-from tests.test_referrals import REFERRAL_SETTINGS, SECRET, consents, proposed, send
 
 IPV4 = re.compile(rb"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9])")
 FORWARDED_FOR = "203.0.113.7"

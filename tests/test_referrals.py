@@ -19,36 +19,30 @@ import pytest
 
 from tests.support.intake import Intake, callback_body, post_callback, write_units_file
 from tests.support.pilots import Counsellor, Visitor, in_conversation
+from tests.support.referrals import (
+    ORGANISATION,
+    PROPOSAL,
+    REFERRAL_SETTINGS,
+    SECRET,
+    answer,
+    as_visitor,
+    consents,
+    propose,
+    proposed,
+    referral,
+    send,
+    step,
+    withdraw,
+)
 from tests.support.server import Server, StartServer, free_port
 
-SECRET = "oost-brabant-avim-intake-test-secret-4f1c9a7e"
-WRONG_SECRET = "not-the-secret-the-unit-knows-at-all-0b7d22e1"
-ORGANISATION = "Test Hulplijn Mensenhandel"
 ZEELAND_TEXT = "Het AVIM-team Zeeland-West-Brabant belt je op het moment dat jij kiest."
-ALERT_AFTER_S = 2.0
-REFERRAL_SETTINGS = {
-    "REFERRAL_ORGANISATION": ORGANISATION,
-    "REFERRAL_RETRY_MAX_S": "1",
-    "REFERRAL_ALERT_AFTER_S": str(ALERT_AFTER_S),
-    "REFERRAL_RELAY_INTERVAL_S": "0.2",
-    "REFERRAL_TIMEOUT_S": "2",
-}
+WRONG_SECRET = "not-the-secret-the-unit-knows-at-all-0b7d22e1"
 #: How long asynchronous delivery may take in these tests before we call it a failure.
 DEADLINE_S = 15.0
 
 #: What the visitor typed in the chat; it must never travel with the referral.
 TRANSCRIPT_SENTENCE = "Mijn baas Karel bewaart mijn paspoort in de kluis achter de garage."
-PROPOSAL: dict[str, Any] = {
-    "unit": "oost-brabant",
-    "exploitation_forms": ["sexual", "labour"],
-    "sectors": ["escort_hotel"],
-    "gender": "female",
-    "age": 19,
-    "nationality": "PL",
-    "contact": {"method": "phone", "detail": "+31 6 1234 5678"},
-    "acutely_unsafe": False,
-    "summary": "Wil met de politie praten over de uitbuiting; belt liefst na 18:00.",
-}
 #: What the visitor is shown and the unit receives: the proposal's fields but the unit,
 #: with the age band derived from the age.
 SHARES: dict[str, Any] = {
@@ -179,59 +173,6 @@ async def server(start_server: StartServer, tmp_path: Path, unit: Intake) -> Ser
 
 
 # -- steps -----------------------------------------------------------------------------------------
-
-
-async def propose(counsellor: Counsellor, conversation_id: str, **body: Any) -> httpx.Response:
-    return await counsellor.http(
-        "POST", f"/api/triage/conversations/{conversation_id}/referrals", json=body
-    )
-
-
-async def proposed(counsellor: Counsellor, conversation_id: str, **changes: Any) -> dict[str, Any]:
-    response = await propose(counsellor, conversation_id, **{**PROPOSAL, **changes})
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-async def as_visitor(
-    visitor: Visitor, path: str, body: dict[str, Any], token: str | None = None
-) -> httpx.Response:
-    async with httpx.AsyncClient() as client:
-        return await client.post(
-            f"{visitor.server.base_url}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {token or visitor.token}"},
-        )
-
-
-async def answer(
-    visitor: Visitor, referral_id: str, token: str | None = None, **body: Any
-) -> httpx.Response:
-    return await as_visitor(visitor, f"/api/visitor/referrals/{referral_id}/consent", body, token)
-
-
-async def consents(visitor: Visitor, referral_id: str, **body: Any) -> dict[str, Any]:
-    response = await answer(visitor, referral_id, consent=True, **body)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-async def withdraw(visitor: Visitor, referral_id: str) -> httpx.Response:
-    return await as_visitor(visitor, f"/api/visitor/referrals/{referral_id}/withdraw", {})
-
-
-async def step(staff: Counsellor, referral_id: str, action: str, **body: Any) -> httpx.Response:
-    return await staff.http("POST", f"/api/triage/referrals/{referral_id}/{action}", json=body)
-
-
-async def send(staff: Counsellor, referral_id: str) -> httpx.Response:
-    return await step(staff, referral_id, "send")
-
-
-async def referral(staff: Counsellor, referral_id: str) -> dict[str, Any]:
-    response = await staff.http("GET", f"/api/triage/referrals/{referral_id}")
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 async def referrals_of(staff: Counsellor, conversation_id: str) -> list[dict[str, Any]]:

@@ -8,10 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -28,7 +25,8 @@ from chatserver.store.engine import create_engine
 from chatserver.store.migrate import upgrade
 from tests.support.database import query
 from tests.support.pilots import Counsellor, Visitor
-from tests.support.server import QUICK_HASHING, ROOT, Server, sqlite_server
+from tests.support.research import synthetic_year_server
+from tests.support.server import Server, run_cli
 from tests.support.services import fresh_postgres_database
 from triage.codebook import UNKNOWN
 from triage.research.build import ExportOptions
@@ -68,24 +66,10 @@ def unique_visitors() -> list[PlannedVisitor]:
 @pytest.fixture(scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     """One server for the module, holding the synthetic year (made with the command line)."""
-    started = sqlite_server(tmp_path_factory.mktemp("research"), **QUICK_HASHING)
-    await asyncio.to_thread(started.start)
-    synthesize = chatserver(
-        started, "synthesize", "--year", str(YEAR), "--visitors", str(VISITORS), "--seed", str(SEED)
-    )
-    assert synthesize.returncode == 0, synthesize.stderr
-    yield started
-    await asyncio.to_thread(started.stop)
-
-
-@pytest.fixture(scope="module")
-async def supervisor(server: Server) -> Counsellor:
-    return await Counsellor.demo(server, "supervisor")
-
-
-@pytest.fixture(scope="module")
-async def researcher(server: Server, supervisor: Counsellor) -> Counsellor:
-    return await Counsellor.create(server, supervisor, "researcher", role="researcher")
+    async with synthetic_year_server(
+        tmp_path_factory.mktemp("research"), YEAR, VISITORS, SEED
+    ) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -108,18 +92,6 @@ def rows(person_csv: bytes) -> list[dict[str, str]]:
 async def person_sav(researcher: Counsellor) -> bytes:
     job = await export(researcher, level="person", format="sav", k_anonymity="suppress")
     return await download(researcher, job)
-
-
-def chatserver(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **server.env}
-    return subprocess.run(
-        [sys.executable, "-m", "chatserver", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 async def export(staff: Counsellor, **options: Any) -> dict[str, Any]:
@@ -427,7 +399,7 @@ async def test_the_command_line_export_shows_progress_writes_the_file_and_is_log
 ) -> None:
     out = tmp_path / "persons.sav"
     result = await asyncio.to_thread(
-        chatserver,
+        run_cli,
         server,
         *("export", "--year", str(YEAR), "--format", "sav", "--k-anonymity", "suppress"),
         *("--out", str(out)),

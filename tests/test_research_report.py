@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.pilots import Counsellor
 from tests.support.reports import open_report
-from tests.support.server import QUICK_HASHING, Server, run_cli, sqlite_server
+from tests.support.research import synthetic_year_server
+from tests.support.server import Server, run_cli
 
 YEAR = 2023
 REPORTS = "/api/research/reports"
@@ -20,22 +21,8 @@ REPORTS = "/api/research/reports"
 @pytest.fixture(scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     """One server for the module, with a small synthetic year made on the command line."""
-    started = sqlite_server(tmp_path_factory.mktemp("report"), **QUICK_HASHING)
-    await asyncio.to_thread(started.start)
-    made = run_cli(started, "synthesize", "--year", str(YEAR), "--visitors", "40", "--seed", "4")
-    assert made.returncode == 0, made.stderr
-    yield started
-    await asyncio.to_thread(started.stop)
-
-
-@pytest.fixture(scope="module")
-async def supervisor(server: Server) -> Counsellor:
-    return await Counsellor.demo(server, "supervisor")
-
-
-@pytest.fixture(scope="module")
-async def researcher(server: Server, supervisor: Counsellor) -> Counsellor:
-    return await Counsellor.create(server, supervisor, "researcher", role="researcher")
+    async with synthetic_year_server(tmp_path_factory.mktemp("report"), YEAR, 40, 4) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

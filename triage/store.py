@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatserver.domain.records import staff_author
 from chatserver.domain.tokens import token_digest
 from chatserver.errors import Conflict, InvalidInput, NotFound
 from chatserver.store.schema import ConversationRow, MessageRow
-from chatserver.store.transaction import transaction
+from chatserver.store.transaction import Store
 from triage.schema import AuditRow, CodingRow, PersonRow, ReturnCodeRow, TriageStateRow
 
 #: Return codes avoid look-alike characters (0/O, 1/I/L) so they survive being read aloud.
@@ -47,13 +46,7 @@ class AuditEntry:
     details: dict[str, Any]
 
 
-class TriageStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-
-    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return transaction(self._sessions)
-
+class TriageStore(Store):
     async def took_part(self, conversation_id: str, staff_id: str) -> bool:
         """A counsellor took part if they joined, were transferred the chat, or wrote in it."""
         async with self._transaction() as session:
@@ -91,7 +84,7 @@ class TriageStore:
         async with self._transaction() as session:
             state = await _state(session, conversation_id, now)
             old, state.help_question, state.updated_at = state.help_question, value, now
-            _audit(session, now, by, "help_question", conversation_id, old=old, new=value)
+            add_audit_entry(session, now, by, "help_question", conversation_id, old=old, new=value)
 
     async def save_coding(
         self,
@@ -130,7 +123,9 @@ class TriageStore:
                 )
             else:
                 row.values, row.updated_at, row.updated_by = new, now, by
-            _audit(session, now, by, "coding", conversation_id, edition=edition_id, changes=changes)
+            add_audit_entry(
+                session, now, by, "coding", conversation_id, edition=edition_id, changes=changes
+            )
             return new
 
     async def set_exclusion(
@@ -147,7 +142,9 @@ class TriageStore:
             old = state.excluded_reason
             state.excluded_reason, state.exclusion_note, state.updated_at = reason, note, now
             action = "excluded" if reason is not None else "included"
-            _audit(session, now, by, action, conversation_id, old=old, new=reason, note=note)
+            add_audit_entry(
+                session, now, by, action, conversation_id, old=old, new=reason, note=note
+            )
 
     async def link(self, conversation_ids: list[str], *, by: str, now: datetime) -> str:
         """Put the conversations in one person, merging persons they already belong to."""
@@ -169,7 +166,7 @@ class TriageStore:
             await session.flush()
             if merged:
                 await session.execute(delete(PersonRow).where(PersonRow.id.in_(merged)))
-            _audit(
+            add_audit_entry(
                 session,
                 now,
                 by,
@@ -199,7 +196,7 @@ class TriageStore:
                     other.person_id = None
                 await session.flush()
                 await session.execute(delete(PersonRow).where(PersonRow.id == person_id))
-            _audit(session, now, by, "unlinked", conversation_id, person_id=person_id)
+            add_audit_entry(session, now, by, "unlinked", conversation_id, person_id=person_id)
 
     async def person_conversations(self, person_id: str) -> list[str]:
         async with self._transaction() as session:
@@ -249,7 +246,7 @@ class TriageStore:
                 for row in await session.scalars(query)
             ]
 
-    async def count_audit(self) -> int:
+    async def countadd_audit_entry(self) -> int:
         async with self._transaction() as session:
             return await session.scalar(select(func.count()).select_from(AuditRow)) or 0
 
@@ -289,7 +286,7 @@ async def _view(session: AsyncSession, conversation_id: str) -> TriageView:
     )
 
 
-def _audit(
+def add_audit_entry(
     session: AsyncSession,
     now: datetime,
     staff_id: str,
@@ -299,6 +296,7 @@ def _audit(
     person_id: str | None = None,
     **details: Any,
 ) -> None:
+    """An entry in the triage audit log, in the caller's transaction: ids, never typed text."""
     session.add(
         AuditRow(
             at=now,

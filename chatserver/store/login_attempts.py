@@ -6,17 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from chatserver.domain.backoff import FORGET_AFTER_S, Attempts, BackoffPolicy
 from chatserver.store.schema import LoginAttemptRow
-from chatserver.store.transaction import transaction
+from chatserver.store.transaction import Store
 
 
-class LoginAttemptStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-
+class LoginAttemptStore(Store):
     async def admit(self, subject: str, *, now: datetime, policy: BackoffPolicy) -> float:
         """Count one attempt, or refuse it: the seconds still to wait, ``0`` when counted.
 
@@ -30,7 +26,7 @@ class LoginAttemptStore:
             return await self._admit(subject, now, policy)
 
     async def _admit(self, subject: str, now: datetime, policy: BackoffPolicy) -> float:
-        async with transaction(self._sessions) as session:
+        async with self._transaction() as session:
             row = await session.scalar(
                 select(LoginAttemptRow).where(LoginAttemptRow.subject == subject).with_for_update()
             )
@@ -57,5 +53,5 @@ class LoginAttemptStore:
             return 0.0
 
     async def forgive(self, subject: str) -> None:
-        async with transaction(self._sessions) as session:
+        async with self._transaction() as session:
             await session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.subject == subject))

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import CursorResult, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chatserver.domain.profile import VisitorProfile
 from chatserver.domain.records import (
@@ -53,7 +52,7 @@ from chatserver.store.schema import (
     StaffRow,
     StaffSessionRow,
 )
-from chatserver.store.transaction import transaction
+from chatserver.store.transaction import Store
 
 CONVERSATIONS = cast(Table, ConversationRow.__table__)
 MESSAGES = cast(Table, MessageRow.__table__)
@@ -76,13 +75,10 @@ class Occupancy(NamedTuple):
     active: int
 
 
-class Repository:
+class Repository(Store):
     def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
         self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-
-    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return transaction(self._sessions)
 
     # -- conversations ---------------------------------------------------------------------------
 

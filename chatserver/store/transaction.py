@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatserver.errors import Unavailable
 
@@ -24,3 +24,13 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         raise
     except (DBAPIError, OSError) as exc:
         raise Unavailable() from exc
+
+
+class Store:
+    """What every store stands on: its engine's sessions, one :func:`transaction` a use case."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return transaction(self._sessions)

@@ -26,7 +26,8 @@ from tests.support.browser import (
     transcript,
 )
 from tests.support.pilots import Counsellor, in_conversation
-from tests.support.server import QUICK_HASHING, Server, run_cli, sqlite_server
+from tests.support.research import synthetic_year_server
+from tests.support.server import Server
 
 #: A year whose person dataset has combinations shared by fewer than k = 5 persons.
 YEAR, VISITORS, SEED = 2023, 60, 11
@@ -45,21 +46,9 @@ async def research_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
     The first quote on a server waits for deduce to load (seconds from the cache, more on a
     busy machine); it is kept while the command line makes the year, so no test waits for it.
     """
-    server = sqlite_server(tmp_path_factory.mktemp("research-page"), **QUICK_HASHING)
-    await asyncio.to_thread(server.start)
-    synthesize = (
-        "synthesize",
-        "--year",
-        str(YEAR),
-        "--visitors",
-        str(VISITORS),
-        "--seed",
-        str(SEED),
-    )
-    made, _ = await asyncio.gather(asyncio.to_thread(run_cli, server, *synthesize), keep(server))
-    assert made.returncode == 0, made.stderr
-    yield server
-    await asyncio.to_thread(server.stop)
+    directory = tmp_path_factory.mktemp("research-page")
+    async with synthetic_year_server(directory, YEAR, VISITORS, SEED, meanwhile=keep) as server:
+        yield server
 
 
 async def keep(server: Server) -> None:

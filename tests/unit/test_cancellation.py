@@ -16,6 +16,16 @@ from chatserver.cancellation import shielded
 from chatserver.fanout import Outbound
 
 
+async def cancel_then_release(task: asyncio.Task[Any], release: asyncio.Event) -> None:
+    """Cancel ``task`` and see it end so; then let the work it left go on, and settle."""
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 async def test_a_socket_closed_during_a_catch_up_lets_the_read_finish() -> None:
     reading, release = asyncio.Event(), asyncio.Event()
     finished: list[int] = []
@@ -33,12 +43,7 @@ async def test_a_socket_closed_during_a_catch_up_lets_the_read_finish() -> None:
     writer = asyncio.create_task(outbound.run())
     outbound.follow("c1", 3)
     await reading.wait()
-    writer.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await writer
-    release.set()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await cancel_then_release(writer, release)
     assert finished == [3]
 
 
@@ -55,12 +60,7 @@ async def test_shielded_work_that_fails_after_its_caller_left_is_not_reported() 
     try:
         caller = asyncio.create_task(shielded(work()))
         await asyncio.sleep(0)
-        caller.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await caller
-        release.set()
-        for _ in range(5):
-            await asyncio.sleep(0)
+        await cancel_then_release(caller, release)
         gc.collect()
     finally:
         loop.set_exception_handler(None)

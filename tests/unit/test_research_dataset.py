@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import UTC, datetime
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pyreadstat
 import pytest
 
+from tests.support.records import conversation
 from triage.codebook import UNKNOWN
 from triage.research.dataset import (
     NOT_APPLICABLE_CODE,
@@ -31,19 +30,7 @@ from triage.research.disclosure import (
 from triage.research.formats import codebook_csv, csv_zip, sav
 from triage.research.pipeline import ConversationRecord, YearCount, count_year
 
-_ids = count(1)
 QIS = ("age_band", "gender")
-
-
-def record(when: str, person: str | None = None, **values: Any) -> ConversationRecord:
-    return ConversationRecord(
-        conversation_id=f"c{next(_ids)}",
-        started_at=datetime.fromisoformat(when).replace(tzinfo=UTC),
-        person_id=person,
-        help_question=True,
-        excluded_reason=None,
-        values=values,
-    )
 
 
 def year_of(*records: ConversationRecord) -> YearCount:
@@ -63,13 +50,17 @@ def only_row(dataset: Dataset) -> dict[str, Any]:
 
 
 def test_a_multi_select_becomes_zero_one_indicator_columns() -> None:
-    row = only_row(persons(year_of(record("2024-03-01T12:00", exploitation_form=["criminal"]))))
+    row = only_row(
+        persons(year_of(conversation("2024-03-01T12:00", exploitation_form=["criminal"])))
+    )
     assert (row["exploitation_form_sexual"], row["exploitation_form_criminal"]) == (0, 1)
 
 
 def test_unknown_not_applicable_and_not_coded_stay_apart() -> None:
     row = only_row(
-        persons(year_of(record("2024-03-01T12:00", gender=UNKNOWN, chatter_background="family")))
+        persons(
+            year_of(conversation("2024-03-01T12:00", gender=UNKNOWN, chatter_background="family"))
+        )
     )
     assert row["gender"] == UNKNOWN_CODE
     assert row["first_disclosure"] == NOT_APPLICABLE_CODE
@@ -77,17 +68,17 @@ def test_unknown_not_applicable_and_not_coded_stay_apart() -> None:
 
 
 def test_an_unknown_multi_select_is_unknown_in_every_indicator() -> None:
-    row = only_row(persons(year_of(record("2024-03-01T12:00", exploitation_form=UNKNOWN))))
+    row = only_row(persons(year_of(conversation("2024-03-01T12:00", exploitation_form=UNKNOWN))))
     assert {row[f"exploitation_form_{c}"] for c in ("sexual", "criminal", "labour")} == {-1}
 
 
 def test_answers_are_the_codebooks_numeric_values_and_ages_exact() -> None:
-    row = only_row(persons(year_of(record("2024-03-01T12:00", gender="male", age=15))))
+    row = only_row(persons(year_of(conversation("2024-03-01T12:00", gender="male", age=15))))
     assert (row["gender"], row["age"], row["age_band"]) == (2, 15, 1)
 
 
 def test_dates_are_kept_to_the_month() -> None:
-    year = year_of(record("2024-05-20T12:00", first_conversation_date="2024-05-20"))
+    year = year_of(conversation("2024-05-20T12:00", first_conversation_date="2024-05-20"))
     row = only_row(persons(year))
     assert (row["first_conversation_date"], row["first_contact_month"]) == (202405, 202405)
     assert row["first_contact_quarter"] == 2
@@ -95,8 +86,8 @@ def test_dates_are_kept_to_the_month() -> None:
 
 def test_the_conversation_dataset_numbers_a_persons_conversations() -> None:
     year = year_of(
-        record("2024-03-01T12:00", person="p", gender="female"),
-        record("2024-04-01T12:00", person="p", gender=UNKNOWN),
+        conversation("2024-03-01T12:00", person="p", gender="female"),
+        conversation("2024-04-01T12:00", person="p", gender=UNKNOWN),
     )
     dataset = conversation_dataset(year, {"p": "r1"})
     assert [(r["research_id"], r["conversation_number"]) for r in dataset.rows] == [
@@ -111,8 +102,8 @@ def test_the_conversation_dataset_numbers_a_persons_conversations() -> None:
 
 def crowd() -> YearCount:
     """Five teenage girls and one boy of 30."""
-    girls = [record("2024-03-01T12:00", gender="female", age=15) for _ in range(5)]
-    return year_of(*girls, record("2024-03-02T12:00", gender="male", age=30))
+    girls = [conversation("2024-03-01T12:00", gender="female", age=15) for _ in range(5)]
+    return year_of(*girls, conversation("2024-03-02T12:00", gender="male", age=30))
 
 
 def test_refusal_names_the_combination_shared_by_too_few() -> None:
@@ -131,13 +122,15 @@ def test_suppression_removes_the_combination_and_what_gives_it_away() -> None:
 
 
 def test_classes_are_counted_in_persons_not_conversations() -> None:
-    year = year_of(*(record(f"2024-03-0{day}T12:00", person="p", gender="male") for day in (1, 2)))
+    year = year_of(
+        *(conversation(f"2024-03-0{day}T12:00", person="p", gender="male") for day in (1, 2))
+    )
     dataset = conversation_dataset(year, {"p": "r1"})
     assert [c.persons for c in small_classes(dataset, ("gender",), 2)] == [1]
 
 
 def test_a_row_whose_quasi_identifiers_are_all_missing_passes() -> None:
-    year = year_of(record("2024-03-01T12:00", gender=UNKNOWN))
+    year = year_of(conversation("2024-03-01T12:00", gender=UNKNOWN))
     assert small_classes(persons(year), QIS, 5) == ()
 
 
@@ -149,7 +142,7 @@ def test_small_cells_of_a_table_are_hidden_but_zero_is_shown() -> None:
 
 
 def test_the_sav_carries_labels_and_declared_missing_values(tmp_path: Path) -> None:
-    dataset = persons(year_of(record("2024-03-01T12:00", gender=UNKNOWN, age=16)))
+    dataset = persons(year_of(conversation("2024-03-01T12:00", gender=UNKNOWN, age=16)))
     path = tmp_path / "persons.sav"
     path.write_bytes(sav(dataset, "en"))
     frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
@@ -162,7 +155,7 @@ def test_the_sav_carries_labels_and_declared_missing_values(tmp_path: Path) -> N
 
 
 def test_the_csv_zip_holds_the_data_and_its_codebook() -> None:
-    dataset = persons(year_of(record("2024-03-01T12:00", gender="female")))
+    dataset = persons(year_of(conversation("2024-03-01T12:00", gender="female")))
     with zipfile.ZipFile(io.BytesIO(csv_zip(dataset))) as archive:
         assert archive.namelist() == ["persons-2024.csv", "codebook.csv"]
         [row] = csv.DictReader(io.StringIO(archive.read("persons-2024.csv").decode()))

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from itertools import count
-from typing import Any
-
+from tests.support.records import conversation
 from triage.codebook import UNKNOWN, current_edition
-from triage.research.pipeline import NOT_APPLICABLE, ConversationRecord, count_year, merge_values
+from triage.research.pipeline import NOT_APPLICABLE, count_year, merge_values
 
 EDITION = current_edition()
-_ids = count(1)
-
-
-def conversation(
-    when: str,
-    *,
-    person: str | None = None,
-    help_question: bool | None = True,
-    excluded: str | None = None,
-    **values: Any,
-) -> ConversationRecord:
-    return ConversationRecord(
-        conversation_id=f"c{next(_ids)}",
-        started_at=datetime.fromisoformat(when).replace(tzinfo=UTC),
-        person_id=person,
-        help_question=help_question,
-        excluded_reason=excluded,
-        values=values,
-    )
 
 
 def test_linked_conversations_count_as_one_person() -> None:

@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from chatserver.domain.records import Kind, Message
 from chatserver.domain.records import Status as ChatStatus
 from chatserver.errors import Conflict, Forbidden, NotFound
 from chatserver.store.repository import append_system_message
 from chatserver.store.schema import ConversationRow
-from chatserver.store.transaction import transaction
+from chatserver.store.transaction import Store
 from triage.referral.record import ANNOUNCED, OPEN, Status, can_move
 from triage.schema import ReferralEventRow, ReferralOutboxRow, ReferralRow
 
@@ -83,13 +82,10 @@ Render = Callable[[Referral], dict[str, Any]]
 Change = Callable[[AsyncSession, ReferralRow], Awaitable[None]]
 
 
-class ReferralStore:
+class ReferralStore(Store):
     def __init__(self, engine: AsyncEngine, render: Render) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        super().__init__(engine)
         self._render = render
-
-    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return transaction(self._sessions)
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -149,7 +149,7 @@ class _Report:
     def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
         return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
 
-    def single(
+    def group(
         self,
         where: tuple[str, str],
         name: str,
@@ -159,42 +159,19 @@ class _Report:
         label: Text | None = None,
         derived: Sequence[Sum] = (),
     ) -> Group:
-        """A partition of ``persons`` by their known answer to ``name``."""
+        """The ``persons``' known answers to ``name``, as the codebook asks them: a partition
+        by the one answer, or for a multi-select each choice over those who chose something."""
         text, denominator = GROUPS[where]
-        return partition(
-            key or where[1],
-            label or text,
-            denominator,
-            categories_of(self.edition.variable(name)),
-            [answer(person, name) for person in persons],
-            derived=derived,
-        )
+        variable = self.edition.variable(name)
+        heading = (key or where[1], label or text, denominator, categories_of(variable))
+        if variable.kind == "multi":
+            return choices(*heading, [chosen(person, name) for person in persons], derived=derived)
+        return partition(*heading, [answer(person, name) for person in persons], derived=derived)
 
-    def multi(
-        self,
-        where: tuple[str, str],
-        name: str,
-        persons: Persons,
-        *,
-        key: str | None = None,
-        label: Text | None = None,
-        derived: Sequence[Sum] = (),
-    ) -> Group:
-        """Each choice of ``name`` over the ``persons`` who chose something."""
-        text, denominator = GROUPS[where]
-        return choices(
-            key or where[1],
-            label or text,
-            denominator,
-            categories_of(self.edition.variable(name)),
-            [chosen(person, name) for person in persons],
-            derived=derived,
-        )
-
-    def per_form(self, table: str, name: str, group: Callable[..., Group]) -> list[Group]:
+    def per_form(self, table: str, name: str) -> list[Group]:
         """One group per combination of forms of exploitation."""
         return [
-            group(
+            self.group(
                 (table, "per_form"),
                 name,
                 [p for p in self.persons if form_key(p) == key],
@@ -284,20 +261,20 @@ class _Report:
                 [form_key(person) for person in self.persons],
                 derived=totals,
             ),
-            self.single(("exploitation_form", "first_concern"), "first_concern", several),
+            self.group(("exploitation_form", "first_concern"), "first_concern", several),
         )
 
     def background(self) -> Table:
         return self.table(
             "chatter_background",
-            self.single(("chatter_background", "all"), "chatter_background", self.persons),
+            self.group(("chatter_background", "all"), "chatter_background", self.persons),
         )
 
     def gender(self) -> Table:
         return self.table(
             "gender",
-            self.single(("gender", "all"), "gender", self.persons),
-            *self.per_form("gender", "gender", self.single),
+            self.group(("gender", "all"), "gender", self.persons),
+            *self.per_form("gender", "gender"),
         )
 
     def age(self) -> Table:
@@ -371,7 +348,7 @@ class _Report:
         categories = categories_of(self.edition.variable("first_disclosure"))
         return self.table(
             "first_disclosure",
-            self.single(
+            self.group(
                 ("first_disclosure", "victim_chatters"), "first_disclosure", self.victim_chatters()
             ),
             partition(
@@ -385,13 +362,13 @@ class _Report:
     def told_before(self) -> Table:
         told = _with(self.victim_chatters(), "first_disclosure", "no")
         return self.table(
-            "told_before", self.multi(("told_before", "victim_chatters"), "told_before", told)
+            "told_before", self.group(("told_before", "victim_chatters"), "told_before", told)
         )
 
     def acutely_unsafe(self) -> Table:
         return self.table(
             "acutely_unsafe",
-            self.single(("acutely_unsafe", "all"), "acutely_unsafe", self.persons),
+            self.group(("acutely_unsafe", "all"), "acutely_unsafe", self.persons),
         )
 
     def duration(self) -> Table:
@@ -400,7 +377,7 @@ class _Report:
 
         return self.table(
             "duration",
-            self.single(
+            self.group(
                 ("duration", "all"),
                 "duration",
                 self.persons,
@@ -416,14 +393,14 @@ class _Report:
         table = "perpetrator_relation"
         return self.table(
             table,
-            self.multi((table, "all"), table, self.persons),
-            self.single(
+            self.group((table, "all"), table, self.persons),
+            self.group(
                 (table, "family"),
                 "perpetrator_family",
                 _with(self.persons, table, "family"),
                 derived=(Sum("parents", ROWS[table, "parents"], PARENTS),),
             ),
-            self.single(
+            self.group(
                 (table, "social_environment"),
                 "perpetrator_social",
                 _with(self.persons, table, "social_environment"),
@@ -432,14 +409,14 @@ class _Report:
 
     def perpetrator_relation_by_form(self) -> Table:
         table = "perpetrator_relation_by_form"
-        return self.table(table, *self.per_form(table, "perpetrator_relation", self.multi))
+        return self.table(table, *self.per_form(table, "perpetrator_relation"))
 
     def meeting(self) -> Table:
         applicable = [p for p in self.persons if p.values.get("meeting_channel") != NOT_APPLICABLE]
         return self.table(
             "meeting",
-            self.single(("meeting", "channel"), "meeting_channel", applicable),
-            self.multi(
+            self.group(("meeting", "channel"), "meeting_channel", applicable),
+            self.group(
                 ("meeting", "platforms"),
                 "meeting_platforms",
                 _with(self.persons, "meeting_channel", "online"),
@@ -460,8 +437,8 @@ class _Report:
 
         return self.table(
             table,
-            self.single((table, "multiple_perpetrators"), "multiple_perpetrators", self.persons),
-            self.single((table, "other_victims_known"), "other_victims_known", self.persons),
+            self.group((table, "multiple_perpetrators"), "multiple_perpetrators", self.persons),
+            self.group((table, "other_victims_known"), "other_victims_known", self.persons),
             partition(
                 "both",
                 *GROUPS[table, "both"],
@@ -485,20 +462,20 @@ class _Report:
         return self.table(
             table,
             at_least_one,
-            self.multi(
+            self.group(
                 (table, "means"),
                 table,
                 mentioned,
                 derived=(Sum("mentions", ROWS[table, "mentions"], means, share=False),),
             ),
-            self.multi((table, "violence"), "violence_forms", _with(mentioned, table, "violence")),
+            self.group((table, "violence"), "violence_forms", _with(mentioned, table, "violence")),
         )
 
     def criminal_acts(self) -> Table:
         criminal = _with(self.persons, "exploitation_form", "criminal")
         return self.table(
             "criminal_acts",
-            self.multi(("criminal_acts", "criminal_exploitation"), "criminal_acts", criminal),
+            self.group(("criminal_acts", "criminal_exploitation"), "criminal_acts", criminal),
         )
 
     def client_knowledge(self) -> Table:
@@ -506,7 +483,7 @@ class _Report:
         clients = _with(self.persons, "chatter_background", "client")
         return self.table(
             table,
-            self.single(
+            self.group(
                 (table, "knowledge"),
                 table,
                 clients,
@@ -518,7 +495,7 @@ class _Report:
                     ),
                 ),
             ),
-            self.multi((table, "indicators"), "client_indicators", clients),
+            self.group((table, "indicators"), "client_indicators", clients),
         )
 
 

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import defer
 
 from chatserver.errors import NotFound
 from chatserver.store.schema import StaffRow
-from chatserver.store.transaction import transaction
+from chatserver.store.transaction import Store
 from triage.schema import ResearchExportRow, ResearchIdRow
 
 #: 64 random bits as hex: unrelated to any internal id, and no two persons share one.
@@ -67,13 +65,7 @@ class ExportFile:
     media_type: str
 
 
-class ResearchStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-
-    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return transaction(self._sessions)
-
+class ResearchStore(Store):
     # -- research ids ---------------------------------------------------------------------------
 
     async def research_ids(

@@ -18,9 +18,8 @@ up to ``n``; disclosure control (:mod:`triage.research.small_cells`) relies on t
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from triage.codebook import Variable
@@ -134,20 +133,13 @@ def partition(
     *,
     derived: Sequence[Sum] = (),
 ) -> Group:
-    """One answer per case (``None``: not known); percentages over the known cases."""
-    known = [answer for answer in answers if answer is not None]
-    counts = Counter(known)
-    n = len(known)
-    rows = [Row(code, text, count=counts[code], n=n) for code, text in categories]
-    return Group(
-        key,
-        label,
-        denominator,
-        n,
-        len(answers),
-        (*rows, *(_sum(row, rows, n) for row in derived)),
-        partition=True,
-    )
+    """One answer per case (``None``: not known); percentages over the known cases.
+
+    One answer is a choice of exactly one, so its rows are those :func:`choices` counts.
+    """
+    one_each = [None if answer is None else (answer,) for answer in answers]
+    group = choices(key, label, denominator, categories, one_each, derived=derived)
+    return replace(group, partition=True)
 
 
 def choices(

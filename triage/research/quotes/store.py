@@ -7,20 +7,19 @@ written is the de-identified text the caller passes back.
 from __future__ import annotations
 
 import secrets
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatserver.domain.records import VISITOR, Kind
 from chatserver.errors import Conflict, InvalidInput, NotFound
 from chatserver.store.schema import ConversationRow, MessageRow
-from chatserver.store.transaction import transaction
-from triage.schema import AuditRow, QuoteRow
+from chatserver.store.transaction import Store
+from triage.schema import QuoteRow
+from triage.store import add_audit_entry
 
 SPEAKERS = {VISITOR: "visitor"}
 STAFF_SPEAKER = "counsellor"
@@ -49,13 +48,7 @@ class Quote:
     selected_at: datetime
 
 
-class QuoteStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-
-    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return transaction(self._sessions)
-
+class QuoteStore(Store):
     async def message(self, conversation_id: str, seq: int) -> Message:
         """The typed message at ``seq``, if it is still there and not yet a quote."""
         async with self._transaction() as session:
@@ -103,7 +96,7 @@ class QuoteStore:
         try:
             async with self._transaction() as session:
                 session.add(row)
-                _audit(
+                add_audit_entry(
                     session, now, by, "quote_selected", conversation_id, quote_id=row.id, seq=seq
                 )
         except IntegrityError:  # selected twice at once
@@ -132,7 +125,9 @@ class QuoteStore:
             if row is None:
                 raise NotFound("No such quote.")
             await session.delete(row)
-            _audit(session, now, by, "quote_deleted", row.conversation_id, quote_id=quote_id)
+            add_audit_entry(
+                session, now, by, "quote_deleted", row.conversation_id, quote_id=quote_id
+            )
 
     async def of_year(self, year: int) -> list[Quote]:
         async with self._transaction() as session:
@@ -150,27 +145,6 @@ async def _refuse_second_quote(session: AsyncSession, conversation_id: str, seq:
     )
     if existing is not None:
         raise Conflict("This message is already a quote.")
-
-
-def _audit(
-    session: AsyncSession,
-    now: datetime,
-    staff_id: str,
-    action: str,
-    conversation_id: str | None,
-    **details: Any,
-) -> None:
-    """An entry in the triage audit log; it names the quote and the message, never the text."""
-    session.add(
-        AuditRow(
-            at=now,
-            staff_id=staff_id,
-            action=action,
-            conversation_id=conversation_id,
-            person_id=None,
-            details=details,
-        )
-    )
 
 
 def _quote(row: QuoteRow) -> Quote:

@@ -16,6 +16,8 @@ from chatserver.protocol.server import timestamp
 from chatserver.transport.http import current_staff, ok, read_json
 from triage.research.quotes.service import Quotes
 from triage.research.quotes.store import Quote
+from triage.research.store import ExportFile
+from triage.research.web import attachment
 
 #: The export's columns: no conversation, message or staff id, only the quote's own.
 EXPORT_FIELDS = ("quote_id", "month", "speaker", "edition", "variable", "text")
@@ -86,14 +88,8 @@ async def yearly_export(request: Request) -> Response:
     rows = [export_row(quote) for quote in await quotes_of(request).of_year(staff, year)]
     if form == "json":
         return ok({"year": year, "quotes": rows})
-    return Response(
-        _csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="quotes-{year}.csv"',
-        },
-    )
+    csv_file = ExportFile(_csv(rows).encode(), f"quotes-{year}.csv", "text/csv; charset=utf-8")
+    return attachment(csv_file)
 
 
 def _year(raw: str | None) -> int:

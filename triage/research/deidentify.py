@@ -21,13 +21,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from docdeid.ds.lookup import LookupSet, LookupTrie
+from typing import TYPE_CHECKING, Any
 
 from chatserver.errors import Unavailable
 from triage.research.chat_rules import CaseBlindLookup, rule_spans
 from triage.research.spans import Span, Tag, redact
+
+if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
+    from docdeid.ds.lookup import LookupSet, LookupTrie
 
 #: deduce's tags (after its own merging) and ours. "persoon" is deduce's merged name tag.
 TAGS = {

@@ -49,7 +49,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 FRAME_TYPES = {"/ws/visitor": VISITOR_FRAME_TYPES, "/ws/staff": STAFF_FRAME_TYPES}
 #: The first quote of the walk waits for the server to load deduce.
 LOAD_TIMEOUT = 300.0
-pytestmark = [pytest.mark.timeout(LOAD_TIMEOUT), pytest.mark.xdist_group("authorization")]
+pytestmark = pytest.mark.timeout(LOAD_TIMEOUT)
 #: Every chat of the walk: "counsellor_joined", then the holder's greeting, a typed message.
 GREETING_SEQ = 2
 

@@ -18,9 +18,6 @@ from schemathesis import Case
 from chatserver.transport.openapi import document
 from tests.support.server import QUICK_HASHING, Server, running, sqlite_server
 
-#: One worker runs the module, so its one server is started once (scripts/test: loadgroup).
-pytestmark = pytest.mark.xdist_group("openapi-fuzz")
-
 #: Per operation: fuzzing cases (the coverage phase adds its boundary cases).
 MAX_EXAMPLES = 8
 

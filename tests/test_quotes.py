@@ -25,7 +25,7 @@ from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_serv
 from triage.research.deidentify import Engine
 
 #: The server's first quote waits for deduce (a minute or two if the cache was never built).
-pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("quotes")]
+pytestmark = pytest.mark.timeout(600)
 LOAD_TIMEOUT = 300.0
 SECRET = "Ik ben Sanne Jansen, 15 jaar, uit Rotterdam. Bel me op 06-12345678"
 SECRET_PARTS = ("Sanne", "Jansen", "Rotterdam", "12345678")

@@ -34,9 +34,6 @@ from triage.research.exports import Exports
 from triage.research.loader import load_year
 from triage.research.synthetic import PlannedConversation, PlannedVisitor, plan, write
 
-#: One worker runs the module, so its one server is started once (scripts/test: loadgroup).
-pytestmark = pytest.mark.xdist_group("research-export")
-
 YEAR, VISITORS, SEED = 2023, 60, 11
 QUASI_IDENTIFIERS = ("age_band", "gender", "first_contact_quarter", "channel", "chat_language")
 K = 5

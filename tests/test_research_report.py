@@ -14,9 +14,6 @@ from tests.support.reports import open_report
 from tests.support.research import synthetic_year_server
 from tests.support.server import Server, run_cli
 
-#: One worker runs the module, so its one server is started once (scripts/test: loadgroup).
-pytestmark = pytest.mark.xdist_group("research-report")
-
 YEAR = 2023
 REPORTS = "/api/research/reports"
 

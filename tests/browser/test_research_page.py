@@ -36,7 +36,7 @@ RESEARCHER = "rita"
 QUOTED = "Mijn snap is lisa_xx, bel 0612345678."
 STORED = "Mijn snap is [GEBRUIKERSNAAM], bel [TELEFOONNUMMER]."
 #: The module's first test also waits for its server: a synthetic year, and deduce loaded.
-pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("research-page")]
+pytestmark = pytest.mark.timeout(180)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from triage.research.deidentify import Deidentifier, Engine
 from triage.research.spans import Span, Tag, merge, redact
 
 #: The first run on a machine builds deduce's tables inside the first test (a minute or two).
-pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("deidentify")]
+pytestmark = pytest.mark.timeout(600)
 
 # (message, what must be gone, what must be there instead)
 CHAT = [

@@ -31,7 +31,7 @@ from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
 from triage.research import report_web
 from triage.research import web as research_web
-from triage.research.deidentify import Deidentifier, load_engine
+from triage.research.deidentify.engine import Deidentifier, load_engine
 from triage.research.exports import Exports, check_settings
 from triage.research.quotes import web as quotes_web
 from triage.research.quotes.service import Quotes

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 import pytest
 
 from chatserver.errors import Unavailable
-from triage.research.chat_rules import age_spans, date_spans, phone_spans, username_spans
-from triage.research.deidentify import Deidentifier, Engine
-from triage.research.spans import Span, Tag, merge, redact
+from triage.research.deidentify.chat_rules import age_spans, date_spans, phone_spans, username_spans
+from triage.research.deidentify.engine import Deidentifier, Engine
+from triage.research.deidentify.spans import Span, Tag, merge, redact
 
 #: The first run on a machine builds deduce's tables inside the first test (a minute or two).
 pytestmark = pytest.mark.timeout(600)

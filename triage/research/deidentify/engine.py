@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatserver.errors import Unavailable
-from triage.research.chat_rules import CaseBlindLookup, rule_spans
-from triage.research.spans import Span, Tag, redact
+from triage.research.deidentify.chat_rules import CaseBlindLookup, rule_spans
+from triage.research.deidentify.spans import Span, Tag, redact
 
 if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
     from docdeid.ds.lookup import LookupSet, LookupTrie

@@ -16,7 +16,7 @@ import time
 
 LOAD = (
     "import sys, pathlib\n"
-    "from triage.research.deidentify import load_engine\n"
+    "from triage.research.deidentify.engine import load_engine\n"
     "load_engine(pathlib.Path(sys.argv[1]))"
 )
 

@@ -31,7 +31,7 @@ from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
 from triage.research import report_web
 from triage.research import web as research_web
-from triage.research.deidentify import Deidentifier, load_engine
+from triage.research.deidentify.worker import Deidentifier
 from triage.research.exports import Exports, check_settings
 from triage.research.quotes import web as quotes_web
 from triage.research.quotes.service import Quotes
@@ -70,7 +70,9 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         app.state.drain = drain
         app.state.metric_probes = (runtime.chat.readings, relay.readings)
         app.state.reports = Reports(exports, runtime.engine, settings, utc_now)
-        deidentifier = Deidentifier(partial(load_engine, Path(settings.deduce_cache_dir)))
+        deidentifier = Deidentifier(
+            Path(settings.deduce_cache_dir), workers=settings.deidentify_workers
+        )
         app.state.quotes = Quotes(QuoteStore(runtime.engine), triage, deidentifier, utc_now)
         await runtime.start()
         relay.start()
@@ -80,6 +82,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
             drain.begin()
             await relay.close()
             await exports.close()
+            deidentifier.close()
             await runtime.close()
 
     routes = [

@@ -26,7 +26,7 @@ from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
 from triage.research import synthetic
 from triage.research.build import parse_options
-from triage.research.deidentify import ensure_cache
+from triage.research.deidentify.engine import ensure_cache
 from triage.research.exports import Exports, Progress, check_settings
 from triage.research.reports import Reports
 from triage.research.reports import parse_options as parse_report_options

@@ -88,6 +88,8 @@ class Settings:
     shutdown_drain_s: float = 0.0
     #: Where deduce's lookup tables are cached (docs/research-quotes.md); service user only.
     deduce_cache_dir: str = "var/deduce-cache"
+    #: Worker processes that de-identify quotes, each loading deduce (about 1 GB) once.
+    deidentify_workers: int = 1
     #: Login brute-force protection (docs/security.md): failures allowed per account and per
     #: source address before each further attempt must wait, doubling from the base to the cap.
     login_account_free_attempts: int = 5
@@ -182,6 +184,9 @@ class Settings:
             metrics_token=reader.secret("METRICS_TOKEN", minimum_chars=METRICS_TOKEN_MIN_CHARS),
             shutdown_drain_s=reader.number("SHUTDOWN_DRAIN_S", cls.shutdown_drain_s, minimum=0),
             deduce_cache_dir=reader.text("DEDUCE_CACHE_DIR", cls.deduce_cache_dir),
+            deidentify_workers=reader.integer(
+                "DEIDENTIFY_WORKERS", cls.deidentify_workers, minimum=1
+            ),
             login_account_free_attempts=reader.integer(
                 "LOGIN_ACCOUNT_FREE_ATTEMPTS", cls.login_account_free_attempts, minimum=1
             ),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.server import DEDUCE_CACHE, QUICK_HASHING, Server, StartServer, sqlite_server
-from triage.research.deidentify import Engine, load_engine
+from triage.research.deidentify.engine import Engine, load_engine
 
 #: Fixtures shared by the research tests: ``supervisor`` and ``researcher``.
 pytest_plugins = ("tests.support.research",)

@@ -39,7 +39,7 @@ from tests.support.server import (
     sqlite_server,
 )
 from triage.research.build import FIRST_YEAR
-from triage.research.deidentify import ensure_cache
+from triage.research.deidentify.engine import ensure_cache
 from triage.research.exports import EXPORTERS
 
 DOCUMENT = ROOT / "docs" / "security.md"

@@ -22,7 +22,7 @@ from tests.support.database import database_bytes, query
 from tests.support.openapi import assert_documented
 from tests.support.pilots import Counsellor, Visitor, in_conversation, new_id
 from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_server
-from triage.research.deidentify import Engine
+from triage.research.deidentify.engine import Engine
 
 #: The server's first quote waits for deduce (a minute or two if the cache was never built).
 pytestmark = pytest.mark.timeout(600)

@@ -6,16 +6,17 @@ the repository's ``var/`` across runs, so only the first run on a machine builds
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 
 from chatserver.errors import Unavailable
-from triage.research.chat_rules import age_spans, date_spans, phone_spans, username_spans
-from triage.research.deidentify import Deidentifier, Engine
-from triage.research.spans import Span, Tag, merge, redact
+from tests.support.server import DEDUCE_CACHE
+from triage.research.deidentify.chat_rules import age_spans, date_spans, phone_spans, username_spans
+from triage.research.deidentify.engine import Engine
+from triage.research.deidentify.spans import Span, Tag, merge, redact
+from triage.research.deidentify.worker import Deidentifier
 
 #: The first run on a machine builds deduce's tables inside the first test (a minute or two).
 pytestmark = pytest.mark.timeout(600)
@@ -163,49 +164,24 @@ def test_overlapping_findings_become_one_tag_of_the_longest() -> None:
     assert redact(text, spans) == "bel [TELEFOONNUMMER] nu"
 
 
-# -- loading ---------------------------------------------------------------------------------------
+# -- the worker process ---------------------------------------------------------------------------
 
 
-class CountingLoader:
-    def __init__(self, engine: Engine | Exception) -> None:
-        self.engine = engine
-        self.calls = 0
-        self.release = threading.Event()
-
-    def __call__(self) -> Engine:
-        self.calls += 1
-        self.release.wait(5)
-        if isinstance(self.engine, Exception):
-            raise self.engine
-        return self.engine
+async def test_the_worker_process_de_identifies_with_its_own_deduce() -> None:
+    deidentifier = Deidentifier(DEDUCE_CACHE)
+    try:
+        assert await deidentifier.deidentify("ik ben Sanne") == "ik ben [NAAM]"
+    finally:
+        deidentifier.close()
 
 
-async def test_concurrent_first_quotes_share_one_load(deidentify_engine: Engine) -> None:
-    loader = CountingLoader(deidentify_engine)
-    deidentifier = Deidentifier(loader)
-    waiting = [asyncio.create_task(deidentifier.deidentify("ik ben Sanne")) for _ in range(3)]
-    await asyncio.sleep(0.1)
-    loader.release.set()
-    assert await asyncio.gather(*waiting) == ["ik ben [NAAM]"] * 3
-    assert loader.calls == 1
-
-
-async def test_a_load_given_up_by_its_request_still_completes(deidentify_engine: Engine) -> None:
-    loader = CountingLoader(deidentify_engine)
-    deidentifier = Deidentifier(loader)
-    impatient = asyncio.create_task(deidentifier.deidentify("Sanne"))
-    await asyncio.sleep(0.1)
-    impatient.cancel()
-    loader.release.set()
-    assert await deidentifier.deidentify("Sanne") == "[NAAM]"
-    assert loader.calls == 1
-
-
-async def test_a_failed_load_is_unavailable_and_tried_again() -> None:
-    loader = CountingLoader(NotADirectoryError("cache dir"))
-    loader.release.set()
-    deidentifier = Deidentifier(loader)
-    for _ in range(2):
-        with pytest.raises(Unavailable):
-            await deidentifier.deidentify("Sanne")
-    assert loader.calls == 2
+async def test_a_worker_that_cannot_load_is_unavailable_and_started_anew(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    deidentifier = Deidentifier(not_a_directory)
+    try:
+        for _ in range(2):
+            with pytest.raises(Unavailable):
+                await deidentifier.deidentify("Sanne")
+    finally:
+        deidentifier.close()

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from triage.research.spans import Span, Tag
+from triage.research.deidentify.spans import Span, Tag
 
 
 def wordlist(text: str) -> tuple[str, ...]:

@@ -2,9 +2,9 @@
 
 deduce (https://github.com/vmenger/deduce) builds lookup tables from its word lists on first
 use, which takes about a minute; it then pickles them into a cache directory
-(``DEDUCE_CACHE_DIR``) and later loads take seconds. :class:`Deidentifier` loads once per
-process, on first use, in a thread: the server starts at once, and only the first quote
-waits. A file lock makes concurrent processes build the cache once. The cache is a pickle:
+(``DEDUCE_CACHE_DIR``) and later loads take seconds. The server loads it only in its
+de-identification worker (:mod:`triage.research.deidentify.worker`). A file lock makes
+concurrent processes build the cache once. The cache is a pickle:
 keep its directory writable by the service user only.
 
 deduce's tags become ours (``TAGS``); anything else it finds is removed as ``[ANONIEM]``.
@@ -12,20 +12,18 @@ deduce's tags become ours (``TAGS``); anything else it finds is removed as ``[AN
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import importlib
 import logging
 import pickle
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatserver.errors import Unavailable
-from triage.research.chat_rules import CaseBlindLookup, rule_spans
-from triage.research.spans import Span, Tag, redact
+from triage.research.deidentify.chat_rules import CaseBlindLookup, rule_spans
+from triage.research.deidentify.spans import Span, Tag, redact
 
 if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
     from docdeid.ds.lookup import LookupSet, LookupTrie
@@ -98,34 +96,6 @@ def _deduce(cache_dir: Path) -> Any:
     except (EOFError, pickle.UnpicklingError):  # a cache left half-written by a crash
         log.warning("deduce cache unreadable; rebuilding it")
         return deduce.Deduce(cache_path=cache_dir, build_lookup_structs=True)
-
-
-class Deidentifier:
-    """Loads the engine once, on first use, off the event loop; then de-identifies.
-
-    The load runs as its own task: a request that gives up waiting (a proxy timeout)
-    does not cancel it, and the next request finds it done. A failed load is retried.
-    """
-
-    def __init__(self, load: Callable[[], Engine]) -> None:
-        self._load = load
-        self._loading: asyncio.Future[Engine] | None = None
-
-    async def engine(self) -> Engine:
-        if self._loading is None:
-            self._loading = asyncio.ensure_future(asyncio.to_thread(self._load))
-        loading = self._loading
-        try:
-            return await asyncio.shield(loading)
-        except (OSError, ImportError):
-            if self._loading is loading:
-                self._loading = None
-                log.exception("deduce could not be loaded")
-            raise Unavailable("De-identification is not available; try again.") from None
-
-    async def deidentify(self, text: str) -> str:
-        engine = await self.engine()
-        return await asyncio.to_thread(engine.deidentify, text)
 
 
 def _import_deduce() -> Any:

@@ -17,10 +17,11 @@ from chatserver.domain import topics
 from chatserver.domain.availability import Availability
 from chatserver.domain.profile import VisitorProfile
 from chatserver.domain.pseudonyms import draw_pseudonym
-from chatserver.domain.queue import RECENT_WINDOW, QueueSnapshot
+from chatserver.domain.queue import RECENT_WINDOW, QueueSnapshot, queue_order_at
 from chatserver.domain.records import (
     VISITOR,
     Conversation,
+    Event,
     Message,
     Note,
     Staff,
@@ -36,6 +37,7 @@ from chatserver.protocol.server import (
     conversation_summary,
     message_frame,
     note_frame,
+    presence_frame,
     typing_frame,
 )
 from chatserver.settings import Settings
@@ -74,8 +76,12 @@ class ChatService:
             return Availability("full")
         return Availability(None)
 
-    async def start_visitor(self, profile: VisitorProfile) -> tuple[Conversation, str]:
+    async def start_visitor(
+        self, profile: VisitorProfile, in_danger: bool | None = None
+    ) -> tuple[Conversation, str]:
         """Open a conversation in the queue; returns it with the visitor's resume token.
+
+        ``in_danger`` is the visitor's own answer at the door; a yes puts them ahead in line.
 
         The cap is checked before the insert, so nodes starting chats at the same instant
         may pass it by a few: it protects the wait, not an invariant.
@@ -86,11 +92,15 @@ class ChatService:
         if reason == "full":
             raise QueueFull()
         token = new_token()
+        now = self._clock()
+        head_start = timedelta(seconds=self._settings.queue_danger_head_start_s)
         conversation = await self.repository.create_conversation(
             token_hash=token_digest(token),
             profile=profile,
             draw_pseudonym=draw_pseudonym,
-            now=self._clock(),
+            now=now,
+            in_danger=in_danger,
+            queue_order_at=queue_order_at(now, in_danger, head_start),
         )
         await self._publish(topics.QUEUE, {"kind": "queue"})
         return conversation, token
@@ -117,6 +127,47 @@ class ChatService:
         if message is not None:
             await self.announce(message)
             await self._publish(topics.QUEUE, {"kind": "queue"})
+
+    async def end_abandoned(self) -> list[Message]:
+        """End what nobody is at any more (docs/operations.md, "Nobody waits unseen").
+
+        Waiting chats whose visitor has had no socket for the grace period leave the
+        queue; active chats whose visitor has been gone for the idle period close
+        themselves. The visitor reads why on coming back, within the resume window.
+        """
+        now = self._clock()
+        settings = self._settings
+        ended = await self.repository.end_abandoned(
+            Status.WAITING,
+            seen_before=now - timedelta(seconds=settings.queue_abandon_after_s),
+            event=Event.ENDED_LEFT_QUEUE,
+            now=now,
+        )
+        if settings.visitor_away_autoclose_s:
+            ended += await self.repository.end_abandoned(
+                Status.ACTIVE,
+                seen_before=now - timedelta(seconds=settings.visitor_away_autoclose_s),
+                event=Event.ENDED_VISITOR_AWAY,
+                now=now,
+            )
+        await self.announce_ended(ended)
+        return ended
+
+    async def announce_ended(self, ended: list[Message]) -> None:
+        """Tell every reader of these chats that they ended, and every queue that it moved."""
+        for message in ended:
+            await self.announce(message)
+        if ended:
+            await self._publish(topics.QUEUE, {"kind": "queue"})
+
+    async def visitor_present(self, conversation_id: str, present: bool) -> None:
+        """The visitor's socket opened or closed on this node: the counsellor sees it now."""
+        now = self._clock()
+        await self.repository.touch_visitors([conversation_id], now=now)
+        await self._publish(
+            topics.staff_only(conversation_id),
+            {"kind": "frame", "frame": presence_frame(conversation_id, present, now)},
+        )
 
     async def visitor_typing(self, conversation_id: str, active: bool) -> None:
         await self._publish(

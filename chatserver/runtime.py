@@ -13,6 +13,7 @@ from chatserver.auth.two_factor import TwoFactor
 from chatserver.broker import Broker, broker_from_url
 from chatserver.chat import ChatService, utc_now
 from chatserver.fanout import Hub, QueueFeed
+from chatserver.presence import Presence
 from chatserver.retention import RetentionJob
 from chatserver.settings import Settings
 from chatserver.store.engine import create_engine
@@ -31,6 +32,7 @@ class Runtime:
     hub: Hub
     queue_feed: QueueFeed
     retention: RetentionJob
+    presence: Presence
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -62,13 +64,16 @@ class Runtime:
             hub=hub,
             queue_feed=QueueFeed(hub, chat.queue_snapshot),
             retention=RetentionJob(repository, settings, utc_now),
+            presence=Presence(chat, settings, utc_now),
         )
 
     async def start(self) -> None:
         await self.hub.start()
         self.retention.start()
+        self.presence.start()
 
     async def close(self) -> None:
+        await self.presence.close()
         await self.retention.close()
         await self.queue_feed.close()
         await self.broker.close()

@@ -38,6 +38,23 @@ class Settings:
     #: When visitors can start a chat (``None``: always) and how many may wait (0: no cap).
     opening_hours: OpeningHours | None = None
     queue_max_waiting: int = 0
+    #: Nobody waits unseen (docs/operations.md): a waiting visitor without a socket this long
+    #: leaves the queue; a wait this long alerts the console again; a visitor in acute danger
+    #: counts as having joined this much earlier, so nobody who waited longer is overtaken.
+    queue_abandon_after_s: float = 180.0
+    queue_escalate_after_s: float = 300.0
+    queue_danger_head_start_s: float = 600.0
+    #: An active chat's visitor gone this long: one click closes it; this long: it closes
+    #: itself (0: never), and the visitor may still read it back within the resume window.
+    visitor_away_close_offer_s: float = 300.0
+    visitor_away_autoclose_s: float = 1800.0
+    #: Where to turn while the chat is closed, as ``name=number`` entries between ``;``.
+    help_alternatives: tuple[tuple[str, str], ...] = (
+        ("Alarmnummer (acuut gevaar)", "112"),
+        ("Kindertelefoon", "0800 0432"),
+        ("Veilig Thuis", "0800 2000"),
+        ("Centrum Seksueel Geweld", "0800 0188"),
+    )
     message_max_chars: int = 4000
     note_max_chars: int = 4000
     frame_max_bytes: int = 16 * 1024
@@ -132,6 +149,22 @@ class Settings:
             ),
             opening_hours=reader.opening_hours("OPENING_HOURS", "OPENING_HOURS_TZ"),
             queue_max_waiting=reader.integer("QUEUE_MAX_WAITING", cls.queue_max_waiting, minimum=0),
+            queue_abandon_after_s=reader.number(
+                "QUEUE_ABANDON_AFTER_S", cls.queue_abandon_after_s, minimum=1
+            ),
+            queue_escalate_after_s=reader.number(
+                "QUEUE_ESCALATE_AFTER_S", cls.queue_escalate_after_s, minimum=1
+            ),
+            queue_danger_head_start_s=reader.number(
+                "QUEUE_DANGER_HEAD_START_S", cls.queue_danger_head_start_s, minimum=0
+            ),
+            visitor_away_close_offer_s=reader.number(
+                "VISITOR_AWAY_CLOSE_OFFER_S", cls.visitor_away_close_offer_s, minimum=1
+            ),
+            visitor_away_autoclose_s=reader.number(
+                "VISITOR_AWAY_AUTOCLOSE_S", cls.visitor_away_autoclose_s, minimum=0
+            ),
+            help_alternatives=reader.pairs("HELP_ALTERNATIVES") or cls.help_alternatives,
             message_max_chars=reader.integer("MESSAGE_MAX_CHARS", cls.message_max_chars, minimum=1),
             note_max_chars=reader.integer("NOTE_MAX_CHARS", cls.note_max_chars, minimum=1),
             frame_max_bytes=reader.integer("FRAME_MAX_BYTES", cls.frame_max_bytes, minimum=256),
@@ -210,6 +243,20 @@ class _Reader:
     def words(self, name: str) -> tuple[str, ...]:
         raw = self._environ.get(name, "")
         return tuple(word.rstrip("/") for word in raw.replace(",", " ").split())
+
+    def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
+        """``name=value`` entries between ``;``; empty when unset."""
+        found: list[tuple[str, str]] = []
+        for entry in self._environ.get(name, "").split(";"):
+            if not entry.strip():
+                continue
+            key, sep, value = entry.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise SettingsError(
+                    f"{name}: {entry.strip()!r} is not like 'Veilig Thuis=0800 2000'"
+                )
+            found.append((key.strip(), value.strip()))
+        return tuple(found)
 
     def opening_hours(self, name: str, zone_name: str) -> OpeningHours | None:
         try:

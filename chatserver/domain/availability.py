@@ -35,6 +35,13 @@ class OpeningHours:
     windows: tuple[Window, ...]
     zone: ZoneInfo
 
+    def describe(self) -> list[dict[str, str]]:
+        """The windows as the closed page shows them: day name, from, until (local time)."""
+        return [
+            {"day": DAYS[w.day], "opens": _clock(w.start), "closes": _clock(w.end)}
+            for w in sorted(self.windows, key=lambda w: (w.day, w.start))
+        ]
+
     def is_open(self, now: datetime) -> bool:
         local = now.astimezone(self.zone)
         minute = local.hour * 60 + local.minute
@@ -82,6 +89,10 @@ def parse_opening_hours(text: str, zone_name: str) -> OpeningHours | None:
             raise ValueError(f"{entry!r}: the end must come after the start on the same day")
         windows.extend(Window(day, start, end) for day in _days(days))
     return OpeningHours(tuple(windows), zone)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _minutes(hours: str, minutes: str) -> int:

@@ -34,3 +34,10 @@ def parse_profile(data: Mapping[str, object]) -> VisitorProfile:
     if gender is not None and (not isinstance(gender, str) or gender not in GENDERS):
         raise InvalidInput(f"'gender' must be one of {sorted(GENDERS)} or null", field="gender")
     return VisitorProfile(age=age, gender=gender if isinstance(gender, str) else None)
+
+
+def parse_danger(value: object) -> bool | None:
+    """The answer to "Ben je nu in gevaar?": yes, no, or not answered (``None``)."""
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInput("'in_danger' must be true, false or null", field="in_danger")
+    return value

@@ -18,6 +18,17 @@ RECENT_WINDOW = timedelta(hours=1)
 MIN_PICKUPS = 2
 
 
+def queue_order_at(queued_at: datetime, in_danger: bool | None, head_start: timedelta) -> datetime:
+    """Where a visitor stands in the line: the line is served in this order.
+
+    A visitor in acute danger counts as having joined ``head_start`` earlier. So they go
+    ahead of everyone who had waited less than that when they came, and never ahead of
+    someone who had waited longer: nobody is starved by a run of urgent chats. The order
+    is fixed when the visitor joins, so a position shown never jumps for the clock alone.
+    """
+    return queued_at - head_start if in_danger else queued_at
+
+
 def estimate_wait_seconds(
     position: int, recent_pickups: Sequence[datetime], now: datetime
 ) -> int | None:

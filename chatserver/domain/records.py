@@ -29,6 +29,12 @@ class Event(StrEnum):
     TRANSFERRED = "transferred"
     ENDED_BY_VISITOR = "ended_by_visitor"
     ENDED_BY_COUNSELLOR = "ended_by_counsellor"
+    #: The visitor had no socket for the grace period while waiting: they left the queue.
+    ENDED_LEFT_QUEUE = "ended_left_queue"
+    #: The visitor was gone from an active chat for the idle period: it closed itself.
+    ENDED_VISITOR_AWAY = "ended_visitor_away"
+    #: A supervisor cleared a flood of waiting chats.
+    ENDED_QUEUE_CLEARED = "ended_queue_cleared"
 
 
 VISITOR = "visitor"
@@ -52,6 +58,8 @@ class Conversation:
     queued_at: datetime
     assigned_at: datetime | None
     ended_at: datetime | None
+    in_danger: bool | None = None
+    visitor_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,3 +109,4 @@ class WaitingVisitor:
     conversation_id: str
     pseudonym: str
     queued_at: datetime
+    in_danger: bool = False

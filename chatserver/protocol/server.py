@@ -97,6 +97,22 @@ def conversation_summary(conversation: Conversation) -> Frame:
         "visitor_age": conversation.visitor_age,
         "visitor_gender": conversation.visitor_gender,
         "queued_at": timestamp(conversation.queued_at),
+        "in_danger": conversation.in_danger,
+        "visitor_seen_at": _maybe_timestamp(conversation.visitor_seen_at),
+    }
+
+
+def _maybe_timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else timestamp(moment)
+
+
+def presence_frame(conversation_id: str, present: bool, at: datetime) -> Frame:
+    """For staff: the visitor's connection opened or dropped (``at``: since when)."""
+    return {
+        "type": "presence",
+        "conversation_id": conversation_id,
+        "present": present,
+        "since": timestamp(at),
     }
 
 
@@ -122,12 +138,19 @@ def visitor_welcome(conversation: Conversation, ref: str | None) -> Frame:
     }
 
 
-def staff_welcome(staff: Staff, conversations: Sequence[Conversation], ref: str | None) -> Frame:
+def staff_welcome(
+    staff: Staff,
+    conversations: Sequence[Conversation],
+    ref: str | None,
+    alerts: Frame,
+) -> Frame:
+    """``alerts``: when the console escalates a wait and offers to close an away chat."""
     return {
         "type": "welcome",
         "v": PROTOCOL_VERSION,
         "staff": staff_summary(staff),
         "conversations": [conversation_summary(c) for c in conversations],
+        "alerts": alerts,
         "ref": ref,
     }
 
@@ -146,17 +169,23 @@ STAFF_QUEUE_NAMES = 50
 
 
 def staff_queue_frame(waiting: Sequence[WaitingVisitor]) -> Frame:
+    """The line in the order it is served; ``longest`` is who has waited longest, wherever
+    they stand (a supervisor watches them)."""
+    longest = min(waiting, key=lambda visitor: visitor.queued_at, default=None)
     return {
         "type": "queue",
         "length": len(waiting),
-        "waiting": [
-            {
-                "conversation_id": visitor.conversation_id,
-                "pseudonym": visitor.pseudonym,
-                "queued_at": timestamp(visitor.queued_at),
-            }
-            for visitor in waiting[:STAFF_QUEUE_NAMES]
-        ],
+        "waiting": [_waiting_entry(visitor) for visitor in waiting[:STAFF_QUEUE_NAMES]],
+        "longest": None if longest is None else _waiting_entry(longest),
+    }
+
+
+def _waiting_entry(visitor: WaitingVisitor) -> Frame:
+    return {
+        "conversation_id": visitor.conversation_id,
+        "pseudonym": visitor.pseudonym,
+        "queued_at": timestamp(visitor.queued_at),
+        "in_danger": visitor.in_danger,
     }
 
 

@@ -11,7 +11,7 @@ writers with ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
@@ -58,6 +58,10 @@ CONVERSATIONS = cast(Table, ConversationRow.__table__)
 MESSAGES = cast(Table, MessageRow.__table__)
 
 PSEUDONYM_ATTEMPTS = 20
+#: The line is served in this order (chatserver/domain/queue.py), oldest id breaking ties.
+QUEUE_ORDER = (ConversationRow.queue_order_at, ConversationRow.queued_at, ConversationRow.id)
+#: Chats ended per round of the abandonment sweep; the next round takes the rest.
+ABANDON_BATCH = 200
 #: A session's last-seen time is written at most this often (or a quarter of the idle
 #: timeout, if shorter), not on every request.
 SESSION_TOUCH_INTERVAL = timedelta(seconds=30)
@@ -89,6 +93,8 @@ class Repository(Store):
         profile: VisitorProfile,
         draw_pseudonym: Callable[[], str],
         now: datetime,
+        in_danger: bool | None = None,
+        queue_order_at: datetime | None = None,
     ) -> Conversation:
         for _ in range(PSEUDONYM_ATTEMPTS):
             row = ConversationRow(
@@ -101,6 +107,8 @@ class Repository(Store):
                 visitor_gender=profile.gender,
                 created_at=now,
                 queued_at=now,
+                in_danger=in_danger,
+                queue_order_at=queue_order_at or now,
             )
             try:
                 async with self._transaction() as session:
@@ -224,11 +232,19 @@ class Repository(Store):
     async def waiting(self) -> list[WaitingVisitor]:
         async with self._transaction() as session:
             rows = await session.execute(
-                select(ConversationRow.id, ConversationRow.pseudonym, ConversationRow.queued_at)
+                select(
+                    ConversationRow.id,
+                    ConversationRow.pseudonym,
+                    ConversationRow.queued_at,
+                    ConversationRow.in_danger,
+                )
                 .where(ConversationRow.status == Status.WAITING)
-                .order_by(ConversationRow.queued_at, ConversationRow.id)
+                .order_by(*QUEUE_ORDER)
             )
-            return [WaitingVisitor(id_, pseudonym, queued) for id_, pseudonym, queued in rows]
+            return [
+                WaitingVisitor(id_, pseudonym, queued, bool(danger))
+                for id_, pseudonym, queued, danger in rows
+            ]
 
     async def occupancy(self) -> Occupancy:
         async with self._transaction() as session:
@@ -252,13 +268,13 @@ class Repository(Store):
             return [at for at in rows if at is not None]
 
     async def claim_next(self, staff: Staff, *, cap: int, now: datetime) -> Message:
-        """Assign the longest-waiting visitor to ``staff``; returns the "joined" event."""
+        """Assign the visitor first in line to ``staff``; returns the "joined" event."""
         async with self._transaction() as session:
             await _lock_counsellor_under_cap(session, staff.id, cap)
             row = await session.scalar(
                 select(ConversationRow)
                 .where(ConversationRow.status == Status.WAITING)
-                .order_by(ConversationRow.queued_at, ConversationRow.id)
+                .order_by(*QUEUE_ORDER)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
@@ -293,17 +309,7 @@ class Repository(Store):
             row.resume_token_hash = None
             if row.status == Status.ENDED:
                 return None
-            _close(row, now)
-            return await _append(
-                session,
-                row,
-                Kind.EVENT,
-                SYSTEM,
-                row.pseudonym,
-                None,
-                Event.ENDED_BY_VISITOR,
-                now,
-            )
+            return await _end_by_system(session, row, Event.ENDED_BY_VISITOR, now)
 
     async def end_by_staff(self, conversation_id: str, *, by: Staff, now: datetime) -> Message:
         async with self._transaction() as session:
@@ -311,6 +317,38 @@ class Repository(Store):
             _require_holder(row, by)
             _close(row, now)
             return await _append_event(session, row, Event.ENDED_BY_COUNSELLOR, by, now)
+
+    # -- visitors who left ------------------------------------------------------------------------
+
+    async def touch_visitors(self, conversation_ids: Collection[str], *, now: datetime) -> None:
+        """These visitors have a socket on this node now: one write for all of them."""
+        if not conversation_ids:
+            return
+        async with self._transaction() as session:
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id.in_(list(conversation_ids)))
+                .values(visitor_seen_at=now)
+            )
+
+    async def end_abandoned(
+        self, status: Status, *, seen_before: datetime, event: Event, now: datetime
+    ) -> list[Message]:
+        """End the chats in ``status`` whose visitor nobody has seen since ``seen_before``.
+
+        A visitor who never opened a socket counts as seen when their chat was queued.
+        Rows another node is ending right now are skipped: it ends them.
+        """
+        seen = func.coalesce(ConversationRow.visitor_seen_at, ConversationRow.queued_at)
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ConversationRow)
+                .where(ConversationRow.status == status, seen < seen_before)
+                .order_by(ConversationRow.id)
+                .limit(ABANDON_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            return [await _end_by_system(session, row, event, now) for row in rows.all()]
 
     # -- notes -----------------------------------------------------------------------------------
 
@@ -636,6 +674,36 @@ async def append_system_message(
     return await _append(session, row, kind, SYSTEM, author_name, None, body, now)
 
 
+async def end_waiting(
+    session: AsyncSession,
+    *,
+    queued_after: datetime | None,
+    seen_before: datetime | None,
+    event: Event,
+    now: datetime,
+) -> list[Message]:
+    """End the waiting chats that match, in the caller's transaction (the flood clear).
+
+    ``queued_after`` keeps those who were waiting before the flood; ``seen_before`` keeps
+    visitors whose socket is open now (one that never connected has none).
+    """
+    query = select(ConversationRow).where(ConversationRow.status == Status.WAITING)
+    if queued_after is not None:
+        query = query.where(ConversationRow.queued_at >= queued_after)
+    if seen_before is not None:
+        seen = ConversationRow.visitor_seen_at
+        query = query.where(or_(seen.is_(None), seen < seen_before))
+    rows = await session.scalars(query.order_by(ConversationRow.id).with_for_update())
+    return [await _end_by_system(session, row, event, now) for row in rows.all()]
+
+
+async def _end_by_system(
+    session: AsyncSession, row: ConversationRow, event: Event, now: datetime
+) -> Message:
+    _close(row, now)
+    return await _append(session, row, Kind.EVENT, SYSTEM, row.pseudonym, None, event, now)
+
+
 async def _delete_transcripts(session: AsyncSession, ids: list[str], now: datetime) -> None:
     if not ids:
         return
@@ -699,6 +767,8 @@ def _conversation(row: ConversationRow) -> Conversation:
         queued_at=row.queued_at,
         assigned_at=row.assigned_at,
         ended_at=row.ended_at,
+        in_danger=row.in_danger,
+        visitor_seen_at=row.visitor_seen_at,
     )
 
 

@@ -69,6 +69,7 @@ class ConversationRow(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         Index("ix_conversations_status_queued_at", "status", "queued_at"),
+        Index("ix_conversations_status_queue_order_at", "status", "queue_order_at"),
         Index("ix_conversations_counsellor_id_status", "counsellor_id", "status"),
         # A pseudonym is unique among open conversations only; ended ones may share it.
         Index(
@@ -94,6 +95,12 @@ class ConversationRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when retention (or a supervisor, on request) deleted the messages and notes.
     transcript_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The visitor's answer to "Ben je nu in gevaar?": true, false, or none (not answered).
+    in_danger: Mapped[bool | None] = mapped_column(Boolean)
+    #: Where the visitor stands in the queue: ``queued_at``, earlier for acute danger.
+    queue_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Refreshed by whichever node holds a visitor socket; how every node judges "gone".
+    visitor_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageRow(Base):

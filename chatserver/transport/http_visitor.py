@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from chatserver.domain.profile import PROFILE_FIELDS, parse_profile
+from chatserver.domain.profile import PROFILE_FIELDS, parse_danger, parse_profile
 from chatserver.errors import InvalidInput
 from chatserver.protocol.server import timestamp
 from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
@@ -14,21 +14,31 @@ from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
 
 async def status(request: Request) -> Response:
     """Whether a chat can start now, so the page can say so before the visitor types."""
-    availability = await runtime_of(request).chat.availability()
+    runtime = runtime_of(request)
+    availability = await runtime.chat.availability()
     opens_at = availability.opens_at
+    hours = runtime.settings.opening_hours
     return ok(
         {
             "open": availability.reason is None,
             "reason": availability.reason,
             "opens_at": timestamp(opens_at) if opens_at else None,
+            # The closed page names the hours and where to turn meanwhile; never an e-mail.
+            "hours": [] if hours is None else hours.describe(),
+            "alternatives": [
+                {"name": name, "phone": phone} for name, phone in runtime.settings.help_alternatives
+            ],
         }
     )
 
 
 async def start_chat(request: Request) -> Response:
     """No account and nothing about the device: only what the visitor chose to type."""
-    profile = parse_profile(await read_json(request, PROFILE_FIELDS))
-    conversation, token = await runtime_of(request).chat.start_visitor(profile)
+    body = await read_json(request, (*PROFILE_FIELDS, "in_danger"))
+    in_danger = parse_danger(body.pop("in_danger", None))
+    conversation, token = await runtime_of(request).chat.start_visitor(
+        parse_profile(body), in_danger
+    )
     return ok(
         {
             "conversation_id": conversation.id,

@@ -313,6 +313,7 @@ class Connection:
 
 class VisitorConnection(Connection):
     conversation: Conversation
+    _present = False
 
     async def on_hello(self, hello: f.Hello) -> None:
         self.conversation = await self.runtime.chat.resume_visitor(hello.token)
@@ -324,6 +325,16 @@ class VisitorConnection(Connection):
         )
         if self.conversation.status is Status.WAITING:
             await self.runtime.queue_feed.watch(self)
+        if self.conversation.status is not Status.ENDED:
+            await self.runtime.presence.arrived(self.conversation.id)
+            self._present = True
+
+    async def _detach(self) -> None:
+        await super()._detach()
+        if self._present:
+            self._present = False
+            with contextlib.suppress(ChatError):
+                await shielded(self.runtime.presence.left(self.conversation.id))
 
     def on_queue(self, snapshot: QueueSnapshot) -> None:
         status = snapshot.status_of(self.conversation.id)
@@ -372,7 +383,11 @@ class StaffConnection(Connection):
         self._touched_at = time.monotonic()
         self.spawn(self._watch_session())
         conversations = await self.runtime.repository.conversations_of(self.staff.id)
-        self.reply(s.staff_welcome(self.staff, conversations, hello.ref))
+        alerts = {
+            "escalate_after_s": self.settings.queue_escalate_after_s,
+            "away_close_offer_s": self.settings.visitor_away_close_offer_s,
+        }
+        self.reply(s.staff_welcome(self.staff, conversations, hello.ref, alerts))
         await self.runtime.hub.join(topics.staff(self.staff.id), self)
         self._topics.add(topics.staff(self.staff.id))
         for conversation in conversations:

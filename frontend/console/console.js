@@ -3,6 +3,7 @@
 
 import '/console/strings.js'; // first: the console's own texts, before anything is drawn
 import { api, getToken, path, setToken } from '/console/api.js';
+import * as alerts from '/console/alerts.js';
 import { CodingForm } from '/console/coding.js';
 import { PersonLinks } from '/console/persons.js';
 import { ChatQuotes } from '/console/quotes.js';
@@ -24,6 +25,7 @@ let me = null;
 let colleagues = []; // who can take a transfer, with their load
 let conn = null;
 let waiting = [];
+let longest = null; // who has waited longest, wherever they stand in the line
 let selected = null;
 let focusNext = null; // the chat just accepted: show it as soon as it arrives
 const chats = new Map(); // conversation id -> chat state and its elements
@@ -67,6 +69,9 @@ function endSession(message) {
   setToken(null);
   me = null;
   stopViews();
+  alerts.reset();
+  waiting = [];
+  longest = null;
   $('code-field').hidden = true;
   chats.clear();
   selected = null;
@@ -95,6 +100,7 @@ function startSession() {
   startViews(me);
   loadTwoFactor();
   if (me.role === 'researcher') return; // no chats: the socket is for those who hold them
+  $('alert-controls').replaceChildren(alerts.controls());
   renderQueue();
   renderChats();
   loadColleagues();
@@ -182,6 +188,7 @@ function onFrame(frame) {
   switch (frame.type) {
     case 'welcome': {
       me = frame.staff;
+      alerts.configure(frame.alerts);
       renderMe();
       const held = new Set(frame.conversations.map((c) => c.id));
       for (const summary of frame.conversations) upsert(summary);
@@ -195,6 +202,8 @@ function onFrame(frame) {
     case 'queue': {
       if (frame.waiting.length > waiting.length) announce(t('newVisitor'));
       waiting = frame.waiting;
+      longest = frame.longest;
+      alerts.onQueue(frame);
       renderQueue();
       break;
     }
@@ -208,6 +217,9 @@ function onFrame(frame) {
       break;
     case 'unassigned':
       if (chat) setStatus(chat, 'transferred');
+      break;
+    case 'presence':
+      if (chat) { chat.awaySince = frame.present ? null : frame.since; renderHead(chat); }
       break;
     case 'typing':
       if (chat && frame.who === 'visitor') showTyping(chat, frame.active); // our own typing echoes back
@@ -276,17 +288,35 @@ function onFailed(id, error) {
 function renderQueue() {
   $('queue-count').textContent = waiting.length ? t('queueCount', { n: waiting.length }) : t('queueEmpty');
   $('queue-list').replaceChildren(...waiting.map((visitor) => {
-    const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(visitor.queued_at)) / 60_000));
     const li = document.createElement('li');
-    li.append(part('span', 'who', visitor.pseudonym), ' ', part('span', 'hint', t('waitingFor', { n: minutes })));
+    li.append(part('span', 'who', visitor.pseudonym), ' ', part('span', 'hint', t('waitingFor', { n: alerts.minutesSince(visitor.queued_at) })));
+    if (visitor.in_danger) { li.classList.add('in-danger'); li.append(' ', part('span', 'badge danger', t('inDanger'))); }
+    if (alerts.isLongWait(visitor)) { li.classList.add('long-wait'); li.append(' ', part('span', 'badge', t('waitingLong'))); }
     return li;
   }));
+  const supervisor = me?.role === 'supervisor';
+  $('queue-longest').hidden = !(supervisor && longest);
+  if (supervisor && longest) $('queue-longest').textContent = t('alertLongest', { name: longest.pseudonym, n: alerts.minutesSince(longest.queued_at) });
+  $('queue-longest').classList.toggle('long-wait', Boolean(longest && alerts.isLongWait(longest)));
+  $('clear-queue').hidden = !supervisor || !waiting.length;
   $('accept').disabled = !waiting.length || !conn?.ready;
 }
-setInterval(() => { // keep the waiting times and colleagues' load honest
+setInterval(() => { // keep the waiting times, the escalation and colleagues' load honest
+  alerts.escalate(waiting);
   renderQueue();
+  for (const chat of chats.values()) if (chat.awaySince) renderHead(chat);
   if (conn) loadColleagues();
 }, 30_000);
+
+$('clear-queue').addEventListener('click', async () => {
+  if (!confirm(t('clearQueueConfirm'))) return;
+  try {
+    const { cleared } = await api('POST', '/api/staff/queue/clear', {});
+    toast(t('clearQueueDone', { n: cleared }));
+  } catch (error) {
+    toast(errorText(error));
+  }
+});
 
 $('accept').addEventListener('click', () => {
   if (!conn?.send({ type: 'accept_next' })) toast(t('notConnected'));
@@ -303,6 +333,7 @@ function upsert(summary) {
   }
   if (summary.pseudonym) chat.pseudonym = summary.pseudonym;
   if ('visitor_age' in summary) { chat.age = summary.visitor_age; chat.gender = summary.visitor_gender; }
+  if ('in_danger' in summary) chat.inDanger = summary.in_danger === true;
   setStatus(chat, summary.status);
   if (focusNext === chat.id || !selected) { focusNext = null; select(chat.id); }
   return chat;
@@ -351,6 +382,9 @@ function wirePane(chat) {
   pane.querySelector('.transfer-form').addEventListener('submit', (event) => { event.preventDefault(); transfer(chat); });
   pane.querySelector('.end').addEventListener('click', () => {
     if (!confirm(t('confirmEndConversation'))) return;
+    if (!conn?.send({ type: 'end', conversation_id: chat.id })) toast(t('notConnected'));
+  });
+  pane.querySelector('.away-close').addEventListener('click', () => { // one click: the visitor is gone
     if (!conn?.send({ type: 'end', conversation_id: chat.id })) toast(t('notConnected'));
   });
   pane.querySelector('.close-tab').addEventListener('click', () => closeChat(chat));
@@ -432,8 +466,13 @@ function renderHead(chat) {
   const { pane } = chat;
   pane.querySelector('.pane-title').textContent = chat.pseudonym;
   const gender = chat.gender ? t(`gender_${chat.gender}`) : t('notGiven');
-  pane.querySelector('.profile').textContent = t('visitorProfile', { age: chat.age ?? t('notGiven'), gender });
+  pane.querySelector('.profile').textContent = t('visitorProfile', { age: chat.age ?? t('notGiven'), gender })
+    + (chat.inDanger ? ` · ${t('inDanger')}` : '');
   pane.querySelector('.pane-status').textContent = statusText(chat.status);
+  const away = chat.status === 'active' && chat.awaySince;
+  pane.querySelector('.pane-away').hidden = !away;
+  if (away) pane.querySelector('.pane-away').textContent = t('awaySince', { n: alerts.minutesSince(chat.awaySince) });
+  pane.querySelector('.away-close').hidden = !(away && alerts.awayCloseOffered(chat.awaySince));
   pane.querySelector('.reply-label').textContent = t('replyLabel', { name: chat.pseudonym });
   chat.transcript.setAttribute('aria-label', `${t('transcriptLabel')}: ${chat.pseudonym}`);
 }

@@ -8,6 +8,7 @@ import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
 import { button, part, timeOf } from '/shared/dom.js';
 import { PARTIES, isNewer, sharesList } from '/shared/referral.js';
+import { dangerAnswer, renderHelp } from '/visitor/door.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -100,6 +101,7 @@ function renderAvailability() {
     time: opens.toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
   }) : '';
   $('availability-when').hidden = !opens;
+  renderHelp(availability.reason === 'closed' ? availability : null);
 }
 
 $('check-again').addEventListener('click', checkAvailability);
@@ -119,6 +121,8 @@ $('start-form').addEventListener('submit', async (event) => {
   // Only what the visitor actually chose is sent: empty stays empty, never a default.
   if (ageText) body.age = age;
   if ($('gender').value) body.gender = $('gender').value;
+  const inDanger = dangerAnswer();
+  if (inDanger !== null) body.in_danger = inDanger;
 
   const button = $('start');
   button.disabled = true;

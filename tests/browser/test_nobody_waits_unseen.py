@@ -41,7 +41,8 @@ async def test_a_new_visitor_changes_the_console_title_and_raises_a_notification
     notified = await counsellor.evaluate("() => window.notified")
     assert notified == ["Nieuwe bezoeker in de wachtrij"]
     icon = await counsellor.locator("link[rel=icon]").get_attribute("href")
-    assert icon is not None and icon.startswith("data:image/png")
+    assert icon is not None
+    assert icon.startswith("data:image/png")
 
 
 async def test_a_visitor_who_closes_the_tab_leaves_the_queue_after_the_grace_period(

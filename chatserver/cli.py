@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import secrets
+import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
 
+from chatserver import demo
 from chatserver.app import create_app
 from chatserver.chat import utc_now
 from chatserver.errors import ChatError
@@ -32,10 +34,6 @@ from triage.research.reports import Reports
 from triage.research.reports import parse_options as parse_report_options
 
 PROGRESS_WIDTH = 30
-DEMO_ACCOUNTS = (
-    ("demo", "Demo Counsellor", "counsellor"),
-    ("supervisor", "Demo Supervisor", "supervisor"),
-)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -45,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument(
         "--demo",
         action="store_true",
-        help="(re)create demo accounts with fresh passwords and print them; never in production",
+        help="try everything: fresh logins for every role, a demo police intake and a synthetic "
+        "year (DEMO_SYNTHETIC_VISITORS); never in production",
     )
     run.add_argument(
         "--no-migrate",
@@ -117,13 +116,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         asyncio.run(_create_staff(settings, args.username, args.display_name, args.role, password))
     else:
+        # Bound before anything else, so PORT=0 (any free port) is known to the settings.
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        listener = socket.create_server((settings.host, settings.port), family=family)
+        settings = replace(settings, port=listener.getsockname()[1])
         if not args.no_migrate:
             asyncio.run(_migrate(settings))
         if args.demo:
-            asyncio.run(_demo_accounts(settings))
+            asyncio.run(demo.prepare(settings))
+            settings = demo.start_intake(settings)
         print(f"Visitor chat:       {settings.base_url}/", flush=True)
         print(f"Counsellor console: {settings.base_url}/console/", flush=True)
-        _serve(settings)
+        _serve(settings, listener)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -225,33 +229,7 @@ async def _create_staff(
     print(f"Created {staff.role.value} account '{staff.username}'.")
 
 
-async def _demo_accounts(settings: Settings) -> None:
-    """Demo logins with fresh random passwords on every start, printed once."""
-    runtime = Runtime.build(settings)
-    try:
-        for username, display_name, role in DEMO_ACCOUNTS:
-            password = secrets.token_urlsafe(12)
-            await _reset_account(runtime, username, display_name, role, password)
-            print(f"Demo {role} login:  username {username!r}  password {password!r}", flush=True)
-    finally:
-        await runtime.close()
-
-
-async def _reset_account(
-    runtime: Runtime, username: str, display_name: str, role: str, password: str
-) -> None:
-    found = await runtime.repository.staff_credentials(username)
-    if found is None:
-        await runtime.accounts.create(
-            username=username, display_name=display_name, role=role, password=password, by=None
-        )
-        return
-    staff, _ = found
-    await runtime.accounts.reset_password(staff.id, password, by=None)
-    await runtime.repository.set_staff_active(staff.id, True)
-
-
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, listener: socket.socket) -> None:
     drain = Drain()
     config = uvicorn.Config(
         create_app(settings, drain),
@@ -268,4 +246,4 @@ def _serve(settings: Settings) -> None:
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
     )
-    DrainingServer(config, drain, settings.shutdown_drain_s).run()
+    DrainingServer(config, drain, settings.shutdown_drain_s).run(sockets=[listener])

@@ -118,6 +118,9 @@ class Settings:
     client_address_header: str = ""
     #: The name authenticator apps show next to a staff member's two-factor code.
     totp_issuer: str = "Helpline"
+    #: ``run --demo`` only: visitors of the synthetic coded year it loads once (last year,
+    #: for the research page); 0 loads none (the tests' servers, which make their own data).
+    demo_synthetic_visitors: int = 400
 
     @property
     def origins(self) -> frozenset[str]:
@@ -230,6 +233,9 @@ class Settings:
             login_backoff_max_s=reader.number("LOGIN_BACKOFF_MAX_S", cls.login_backoff_max_s),
             client_address_header=reader.text("CLIENT_ADDRESS_HEADER", cls.client_address_header),
             totp_issuer=reader.text("TOTP_ISSUER", cls.totp_issuer),
+            demo_synthetic_visitors=reader.integer(
+                "DEMO_SYNTHETIC_VISITORS", cls.demo_synthetic_visitors, minimum=0
+            ),
         )
 
 

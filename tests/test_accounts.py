@@ -80,7 +80,7 @@ async def test_passwords_are_stored_as_argon2id_with_the_owasp_cost(
 
     hashes = dict(query(server, "SELECT username, password_hash FROM staff"))
 
-    assert set(hashes) == {"demo", "supervisor", "hashcheck"}
+    assert set(hashes) == {"demo", "supervisor", "demo-researcher", "hashcheck"}
     for username, password_hash in hashes.items():
         assert ARGON2ID_OWASP.match(password_hash), (username, password_hash)
     assert b"hashcheck-long-password-1" not in database_bytes(server)
@@ -104,8 +104,8 @@ async def test_usernames_are_case_insensitive_at_login(server: Server) -> None:
         assert response.json()["staff"]["username"] == "demo"
 
 
-async def test_the_demo_accounts_printed_at_start_can_log_in(server: Server) -> None:
-    assert set(server.demo_passwords) == {"counsellor", "supervisor"}
+async def test_the_demo_logins_printed_at_start_for_every_role_can_log_in(server: Server) -> None:
+    assert set(server.demo_passwords) == {"counsellor", "supervisor", "researcher"}
     for role, (username, password) in server.demo_passwords.items():
         response = await _login(server, username, password)
         assert response.status_code == 200, role

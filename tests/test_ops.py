@@ -51,7 +51,7 @@ def _wait_for_demo_logins(balancer: Server, out: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         logins = DEMO_LINE.findall(out.read_text())
-        if len(logins) == 2 and _healthy(balancer):
+        if len(logins) == 3 and _healthy(balancer):  # counsellor, supervisor, researcher
             balancer.demo_passwords = {role: (user, pw) for role, user, pw in logins}
             return
         time.sleep(0.2)

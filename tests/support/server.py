@@ -77,7 +77,14 @@ class Server:
         return failures
 
     def start(self) -> Server:
-        env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        # Tests make their own research data: no demo year unless a test asks for one.
+        env = {
+            "DEMO_SYNTHETIC_VISITORS": "0",
+            **os.environ,
+            **self.env,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+        }
         with self.log_path.open("a") as log, self.stdout_path.open("w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "chatserver", "run", "--demo"],

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from tests.support.reports import OpenedReport, Tables, make, planned_records
 from triage.codebook import UNKNOWN, current_edition
-from triage.research.pipeline import YearCount, count_year
-from triage.research.synthetic import PlannedConversation, plan
+from triage.research.dataset.pipeline import YearCount, count_year
+from triage.research.dataset.synthetic import PlannedConversation, plan
 
 YEAR, EARLIER = 2023, (2021, 2022)
 PLANS = (plan(2021, 60, seed=3), plan(2022, 90, seed=3), plan(YEAR, 260, seed=3))

@@ -7,8 +7,8 @@ from typing import Any
 
 from tests.support.reports import OpenedReport, make, planned_records
 from triage.codebook import current_edition
-from triage.research.pipeline import ConversationRecord, YearCount, count_year
-from triage.research.synthetic import plan
+from triage.research.dataset.pipeline import ConversationRecord, YearCount, count_year
+from triage.research.dataset.synthetic import plan
 
 THRESHOLD = 5
 EDITION = current_edition()

@@ -2,14 +2,14 @@
 
 Which tables, and over whom (``shared/domain/research-report.md``; docs/research.md
 lists them): every table counts the year's **unique visitors** (one merged record per
-person, :mod:`triage.research.pipeline`) except the channel split, which counts their
+person, :mod:`triage.research.dataset.pipeline`) except the channel split, which counts their
 **conversations**. Percentages are over the cases where the variable is known, unless a
 group's denominator says otherwise (the first disclosure among the acutely unsafe is
 over all of them; "at least one coercion means" is over all unique visitors). Victim
 variables count for every visitor who coded them, whoever was typing; variables that
 apply to victim-chatters or clients only are counted over those.
 
-The figures here are exact; :mod:`triage.research.small_cells` decides what of them may
+The figures here are exact; :mod:`triage.research.report.small_cells` decides what of them may
 be published. Age bounds are made here, so that they are never an exact age.
 """
 
@@ -21,20 +21,14 @@ from dataclasses import replace
 from itertools import combinations
 
 from triage.codebook import AGE_BANDS, UNKNOWN, Edition, age_band
-from triage.research.dataset import age_band_labels
-from triage.research.pipeline import NOT_APPLICABLE, ConversationRecord, PersonRecord, YearCount
-from triage.research.report_texts import (
-    GROUPS,
-    NOTES,
-    ROWS,
-    TITLES,
-    UNITS,
-    age_note,
-    form_alone,
-    form_combination,
-    form_total,
+from triage.research.dataset.pipeline import (
+    NOT_APPLICABLE,
+    ConversationRecord,
+    PersonRecord,
+    YearCount,
 )
-from triage.research.tables import (
+from triage.research.dataset.rows import age_band_labels
+from triage.research.report.tables import (
     Category,
     Direction,
     Group,
@@ -45,6 +39,17 @@ from triage.research.tables import (
     categories_of,
     choices,
     partition,
+)
+from triage.research.report.texts import (
+    GROUPS,
+    NOTES,
+    ROWS,
+    TITLES,
+    UNITS,
+    age_note,
+    form_alone,
+    form_combination,
+    form_total,
 )
 
 #: Age bounds lie beyond at least this many victims (or the small-cell threshold, if larger).

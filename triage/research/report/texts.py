@@ -1,12 +1,12 @@
 """The yearly report's wording in Dutch and English: titles, groups, denominators, notes.
 
-Kept apart from the counting (:mod:`triage.research.report`) so that the wording can
+Kept apart from the counting (:mod:`triage.research.report.figures`) so that the wording can
 be reviewed in one place; each denominator must say exactly who the code counts.
 """
 
 from __future__ import annotations
 
-from triage.research.tables import Text
+from triage.research.report.tables import Text
 
 UNITS = {
     "visitors": Text("unieke bezoekers", "unique visitors"),

@@ -30,14 +30,14 @@ from triage.referral.service import Referrals
 from triage.referral.store import ReferralStore
 from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
-from triage.research import report_web
 from triage.research import web as research_web
 from triage.research.deidentify.worker import Deidentifier
-from triage.research.exports import Exports, check_settings
+from triage.research.export.jobs import Exports, check_settings
 from triage.research.quotes import web as quotes_web
 from triage.research.quotes.service import Quotes
 from triage.research.quotes.store import QuoteStore
-from triage.research.reports import Reports
+from triage.research.report import web as report_web
+from triage.research.report.jobs import Reports
 from triage.service import Triage
 from triage.store import TriageStore
 

@@ -26,12 +26,12 @@ from chatserver.logs import configure as configure_logging
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
-from triage.research import synthetic
-from triage.research.build import parse_options
+from triage.research.dataset import synthetic
 from triage.research.deidentify.engine import ensure_cache
-from triage.research.exports import Exports, Progress, check_settings
-from triage.research.reports import Reports
-from triage.research.reports import parse_options as parse_report_options
+from triage.research.export.build import parse_options
+from triage.research.export.jobs import Exports, Progress, check_settings
+from triage.research.report.jobs import Reports
+from triage.research.report.jobs import parse_options as parse_report_options
 
 PROGRESS_WIDTH = 30
 

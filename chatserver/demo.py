@@ -24,7 +24,7 @@ from chatserver.errors import Conflict
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings
 from triage.referral.demo_intake import INTAKE_PATH, DemoIntake
-from triage.research import synthetic
+from triage.research.dataset import synthetic
 
 DEMO_ACCOUNTS = (
     ("demo", "Demo Counsellor", "counsellor"),

@@ -38,9 +38,9 @@ from tests.support.server import (
     free_port,
     sqlite_server,
 )
-from triage.research.build import FIRST_YEAR
 from triage.research.deidentify.engine import ensure_cache
-from triage.research.exports import EXPORTERS
+from triage.research.export.build import FIRST_YEAR
+from triage.research.export.jobs import EXPORTERS
 
 DOCUMENT = ROOT / "docs" / "security.md"
 ROLES = ("anonymous", "visitor", "counsellor", "supervisor", "researcher")

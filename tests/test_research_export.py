@@ -29,10 +29,10 @@ from tests.support.research import synthetic_year_server
 from tests.support.server import Server, run_cli
 from tests.support.services import fresh_postgres_database
 from triage.codebook import UNKNOWN
-from triage.research.build import ExportOptions
-from triage.research.exports import Exports
-from triage.research.loader import load_year
-from triage.research.synthetic import PlannedConversation, PlannedVisitor, plan, write
+from triage.research.dataset.loader import load_year
+from triage.research.dataset.synthetic import PlannedConversation, PlannedVisitor, plan, write
+from triage.research.export.build import ExportOptions
+from triage.research.export.jobs import Exports
 
 YEAR, VISITORS, SEED = 2023, 60, 11
 QUASI_IDENTIFIERS = ("age_band", "gender", "first_contact_quarter", "channel", "chat_language")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
-from triage.research.pipeline import ConversationRecord
+from triage.research.dataset.pipeline import ConversationRecord
 
 _ids = count(1)
 

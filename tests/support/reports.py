@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from triage.research.pipeline import ConversationRecord, YearCount
-from triage.research.reports import ReportOptions, make_report
-from triage.research.synthetic import Plan
+from triage.research.dataset.pipeline import ConversationRecord, YearCount
+from triage.research.dataset.synthetic import Plan
+from triage.research.report.jobs import ReportOptions, make_report
 
 MADE = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
 

@@ -13,7 +13,8 @@ import pytest
 
 from tests.support.records import conversation
 from triage.codebook import UNKNOWN
-from triage.research.dataset import (
+from triage.research.dataset.pipeline import ConversationRecord, YearCount, count_year
+from triage.research.dataset.rows import (
     NOT_APPLICABLE_CODE,
     SUPPRESSED_CODE,
     UNKNOWN_CODE,
@@ -21,14 +22,13 @@ from triage.research.dataset import (
     conversation_dataset,
     person_dataset,
 )
-from triage.research.disclosure import (
+from triage.research.export.disclosure import (
     KAnonymityRefused,
     enforce_k_anonymity,
     protect_counts,
     small_classes,
 )
-from triage.research.formats import codebook_csv, csv_zip, sav
-from triage.research.pipeline import ConversationRecord, YearCount, count_year
+from triage.research.export.formats import codebook_csv, csv_zip, sav
 
 QIS = ("age_band", "gender")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support.records import conversation
 from triage.codebook import UNKNOWN, current_edition
-from triage.research.pipeline import NOT_APPLICABLE, count_year, merge_values
+from triage.research.dataset.pipeline import NOT_APPLICABLE, count_year, merge_values
 
 EDITION = current_edition()
 

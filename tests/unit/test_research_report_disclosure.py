@@ -7,8 +7,8 @@ from typing import Any
 
 from tests.support.reports import OpenedReport, make, planned_records
 from triage.codebook import current_edition
-from triage.research.pipeline import ConversationRecord, YearCount, count_year
-from triage.research.synthetic import plan
+from triage.research.dataset.pipeline import ConversationRecord, YearCount, count_year
+from triage.research.dataset.synthetic import plan
 
 THRESHOLD = 5
 EDITION = current_edition()
@@ -74,15 +74,19 @@ def test_a_sum_is_shown_only_when_no_hidden_count_can_be_worked_out_from_it() ->
     assert rows["more_than_1_year"]["count"] == "16"
 
 
-def test_age_bounds_are_never_an_exact_age() -> None:
+def test_age_bounds_are_fixed_ages_beyond_the_extremes_never_an_exact_age() -> None:
     ages = [11, 13, 14, 15, 16, 17, 30, 44, 52, 67]
     year = year_of(*({"age": age} for age in ages))
+    for threshold in (THRESHOLD, 1):
+        rows = make(year, threshold=threshold).group("age", "all")
+        assert (rows["youngest"]["value"], rows["oldest"]["value"]) == ("<12", ">65")
+    assert "jonger dan 12" in make(year, threshold=1).page
+
+
+def test_one_victim_beyond_a_bound_is_enough_for_it() -> None:
+    year = year_of(*({"age": age} for age in [20, 22, 25, 31, 33, 70]))
     rows = make(year, threshold=THRESHOLD).group("age", "all")
-    # At least five victims on the far side of each bound.
-    assert (rows["youngest"]["value"], rows["oldest"]["value"]) == ("<17", ">16")
-    unprotected = make(year, threshold=1).group("age", "all")
-    assert (unprotected["youngest"]["value"], unprotected["oldest"]["value"]) == ("<14", ">51")
-    assert "jonger dan 14" in make(year, threshold=1).page
+    assert (rows["youngest"]["value"], rows["oldest"]["value"]) == ("<21", ">65")
 
 
 def test_pipeline_totals_are_shown_even_when_small() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from triage.codebook import current_edition, validate_values
-from triage.research.synthetic import plan
+from triage.research.dataset.synthetic import plan
 
 
 def test_the_same_seed_plans_the_same_year() -> None:

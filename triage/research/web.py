@@ -13,8 +13,8 @@ from starlette.routing import Route
 from chatserver.domain.records import Staff
 from chatserver.protocol.server import timestamp
 from chatserver.transport.http import current_staff, ok, read_json
-from triage.research.build import OPTION_FIELDS
-from triage.research.exports import Exports
+from triage.research.export.build import OPTION_FIELDS
+from triage.research.export.jobs import Exports
 from triage.research.store import ExportFile, ExportJob
 
 EXPORTS = "/api/research/exports"

@@ -25,14 +25,14 @@ from chatserver.domain.roles import Role
 from chatserver.errors import ChatError, Conflict, Forbidden, InvalidInput, NotFound
 from chatserver.settings import Settings, SettingsError
 from triage.codebook import current_edition
-from triage.research.build import (
+from triage.research.dataset.loader import load_year
+from triage.research.export.build import (
     Disclosure,
     ExportOptions,
     check_quasi_identifiers,
     make_file,
     parse_options,
 )
-from triage.research.loader import load_year
 from triage.research.store import DONE, QUEUED, RUNNING, ExportFile, ExportJob, ResearchStore
 
 EXPORTERS = frozenset({Role.RESEARCHER, Role.SUPERVISOR})

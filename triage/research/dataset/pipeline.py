@@ -26,7 +26,7 @@ One merged record per unique visitor comes out too (:func:`merge_values`):
 
 Only codings under one edition (the current by default) are read; a conversation
 coded under another edition only counts as not coded. Everything here is pure, over
-:class:`ConversationRecord` values; :mod:`triage.research.loader` reads them from the
+:class:`ConversationRecord` values; :mod:`triage.research.dataset.loader` reads them from the
 database (``await load_year(engine, year)``).
 """
 

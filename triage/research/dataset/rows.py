@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Literal
 
 from triage.codebook import AGE_BANDS, UNKNOWN, UNKNOWN_VALUE, Edition, Variable, age_band
-from triage.research.pipeline import NOT_APPLICABLE, PersonRecord, YearCount, settle
+from triage.research.dataset.pipeline import NOT_APPLICABLE, PersonRecord, YearCount, settle
 
 Level = Literal["person", "conversation"]
 Language = Literal["nl", "en"]

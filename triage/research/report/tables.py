@@ -13,7 +13,7 @@ over (``denominator``) and how many that is (``n``), next to how many were in sc
 * **bound**: an age bound ("younger than 12"), never an exact age.
 
 In a **partition** group every case has exactly one of the atoms, so the atoms add
-up to ``n``; disclosure control (:mod:`triage.research.small_cells`) relies on that.
+up to ``n``; disclosure control (:mod:`triage.research.report.small_cells`) relies on that.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from triage.codebook import Variable
-from triage.research.dataset import Language
+from triage.research.dataset.rows import Language
 
 RowKind = Literal["count", "number", "bound"]
 #: ``suppressed``: the figure is hidden; ``small``: shown, but a small cell (flag mode).

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from chatserver.errors import Conflict, InvalidInput
-from triage.research.dataset import SUPPRESSED_CODE, Cell, Dataset, Row
+from triage.research.dataset.rows import SUPPRESSED_CODE, Cell, Dataset, Row
 
 Mode = Literal["suppress", "refuse"]
 MODES: tuple[Mode, ...] = ("suppress", "refuse")

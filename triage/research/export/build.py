@@ -15,10 +15,16 @@ from typing import Any, get_args
 from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.errors import InvalidInput
 from triage.codebook import Edition
-from triage.research.dataset import Dataset, Language, Level, conversation_dataset, person_dataset
-from triage.research.disclosure import Mode, enforce_k_anonymity, require_columns
-from triage.research.formats import MEDIA_TYPES, Format, file_name, render
-from triage.research.pipeline import YearCount, count_year
+from triage.research.dataset.pipeline import YearCount, count_year
+from triage.research.dataset.rows import (
+    Dataset,
+    Language,
+    Level,
+    conversation_dataset,
+    person_dataset,
+)
+from triage.research.export.disclosure import Mode, enforce_k_anonymity, require_columns
+from triage.research.export.formats import MEDIA_TYPES, Format, file_name, render
 from triage.research.store import ExportFile
 
 OPTION_FIELDS = ("year", "level", "format", "language", "k_anonymity")

@@ -1,7 +1,7 @@
 """The yearly report's files: one self-contained HTML page, and every table as CSV.
 
 The page has no script and fetches nothing: charts are inline SVG
-(:mod:`triage.research.charts`), the one stylesheet is inline and allowed by its
+(:mod:`triage.research.report.charts`), the one stylesheet is inline and allowed by its
 hash in the page's own Content-Security-Policy, so it opens offline and under the
 app's strict policy alike (where the stylesheet does not apply, the page stays
 readable). The zip holds the page, ``tables/about.csv`` (year, edition, disclosure
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from triage.research.charts import Bar, bar_chart
-from triage.research.dataset import Language
-from triage.research.formats import ZIP_TIME
-from triage.research.small_cells import SmallCells
-from triage.research.tables import Group, Row, Table
+from triage.research.dataset.rows import Language
+from triage.research.export.formats import ZIP_TIME
+from triage.research.report.charts import Bar, bar_chart
+from triage.research.report.small_cells import SmallCells
+from triage.research.report.tables import Group, Row, Table
 
 HIDDEN = "\N{MULTIPLICATION SIGN}"
 SMALL = "*"

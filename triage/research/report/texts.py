@@ -1,12 +1,12 @@
 """The yearly report's wording in Dutch and English: titles, groups, denominators, notes.
 
-Kept apart from the counting (:mod:`triage.research.report`) so that the wording can
+Kept apart from the counting (:mod:`triage.research.report.figures`) so that the wording can
 be reviewed in one place; each denominator must say exactly who the code counts.
 """
 
 from __future__ import annotations
 
-from triage.research.tables import Text
+from triage.research.report.tables import Text
 
 UNITS = {
     "visitors": Text("unieke bezoekers", "unique visitors"),
@@ -86,10 +86,12 @@ NOTES = {
 
 def age_note(persons: int) -> Text:
     return Text(
-        f"Nooit een exacte jongste of oudste leeftijd: elke grens heeft minstens {persons} "
-        "slachtoffers jonger (of ouder) dan de grens.",
-        f"Never an exact youngest or oldest age: each bound has at least {persons} victims "
-        "younger (or older) than it.",
+        "Nooit een exacte jongste of oudste leeftijd: een grens is de dichtstbijzijnde vaste "
+        f"leeftijd voorbij de jongste (oudste), zoals 'jonger dan 12' of 'ouder dan 65'; onder "
+        f"de {persons} slachtoffers met een bekende leeftijd geen grenzen.",
+        "Never an exact youngest or oldest age: a bound is the nearest fixed age beyond the "
+        "youngest (oldest), such as 'younger than 12' or 'older than 65'; with fewer than "
+        f"{persons} victims of known age, no bounds.",
     )
 
 

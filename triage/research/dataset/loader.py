@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from chatserver.store.schema import ConversationRow
 from chatserver.store.transaction import transaction
 from triage.codebook import Edition, current_edition
-from triage.research.pipeline import DEFAULT_TIMEZONE, ConversationRecord, YearCount, count_year
+from triage.research.dataset.pipeline import (
+    DEFAULT_TIMEZONE,
+    ConversationRecord,
+    YearCount,
+    count_year,
+)
 from triage.schema import CodingRow, TriageStateRow
 
 
@@ -74,7 +79,7 @@ async def load_year(
     edition: Edition | None = None,
     timezone: tzinfo = DEFAULT_TIMEZONE,
 ) -> YearCount:
-    """Read the year's rows and run :func:`~triage.research.pipeline.count_year` on them."""
+    """Read the year's rows and run :func:`~triage.research.dataset.pipeline.count_year` on them."""
     edition = edition or current_edition()
     records = await conversation_records(engine, year, edition.id, timezone)
     return count_year(records, year, edition=edition, timezone=timezone)

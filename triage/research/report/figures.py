@@ -2,14 +2,14 @@
 
 Which tables, and over whom (``shared/domain/research-report.md``; docs/research.md
 lists them): every table counts the year's **unique visitors** (one merged record per
-person, :mod:`triage.research.pipeline`) except the channel split, which counts their
+person, :mod:`triage.research.dataset.pipeline`) except the channel split, which counts their
 **conversations**. Percentages are over the cases where the variable is known, unless a
 group's denominator says otherwise (the first disclosure among the acutely unsafe is
 over all of them; "at least one coercion means" is over all unique visitors). Victim
 variables count for every visitor who coded them, whoever was typing; variables that
 apply to victim-chatters or clients only are counted over those.
 
-The figures here are exact; :mod:`triage.research.small_cells` decides what of them may
+The figures here are exact; :mod:`triage.research.report.small_cells` decides what of them may
 be published. Age bounds are made here, so that they are never an exact age.
 """
 
@@ -21,20 +21,14 @@ from dataclasses import replace
 from itertools import combinations
 
 from triage.codebook import AGE_BANDS, UNKNOWN, Edition, age_band
-from triage.research.dataset import age_band_labels
-from triage.research.pipeline import NOT_APPLICABLE, ConversationRecord, PersonRecord, YearCount
-from triage.research.report_texts import (
-    GROUPS,
-    NOTES,
-    ROWS,
-    TITLES,
-    UNITS,
-    age_note,
-    form_alone,
-    form_combination,
-    form_total,
+from triage.research.dataset.pipeline import (
+    NOT_APPLICABLE,
+    ConversationRecord,
+    PersonRecord,
+    YearCount,
 )
-from triage.research.tables import (
+from triage.research.dataset.rows import age_band_labels
+from triage.research.report.tables import (
     Category,
     Direction,
     Group,
@@ -46,9 +40,24 @@ from triage.research.tables import (
     choices,
     partition,
 )
+from triage.research.report.texts import (
+    GROUPS,
+    NOTES,
+    ROWS,
+    TITLES,
+    UNITS,
+    age_note,
+    form_alone,
+    form_combination,
+    form_total,
+)
 
-#: Age bounds lie beyond at least this many victims (or the small-cell threshold, if larger).
+#: An age table with fewer victims than this (or the small-cell threshold) shows no bounds.
 BOUND_PERSONS = 2
+#: The fixed ages a bound may name, as CKM publishes them ("younger than 12", "older than 65").
+#: A bound is the nearest of these beyond the youngest (oldest) age, so it never is an exact
+#: age and needs nobody else beyond it: one 70-year-old still reads "older than 65".
+AGE_BOUNDS = (12, 14, 16, 18, 21, 25, 30, 40, 50, 65)
 MINOR, FIFTEEN, TWENTY_FIVE = 18, 15, 25
 #: Durations of more than 2 years (``several_years`` is "more than 2, exact unknown").
 OVER_TWO_YEARS = ("years_2_to_5", "over_5_years", "several_years")
@@ -133,6 +142,16 @@ def has(person: PersonRecord, name: str, code: str) -> bool | None:
 
 def _with(persons: Persons, name: str, code: str) -> list[PersonRecord]:
     return [person for person in persons if has(person, name, code)]
+
+
+def younger_than(ages: Sequence[int]) -> int | None:
+    """The smallest of :data:`AGE_BOUNDS` above the youngest age; ``None``: none is."""
+    return next((bound for bound in AGE_BOUNDS if ages and bound > min(ages)), None)
+
+
+def older_than(ages: Sequence[int]) -> int | None:
+    """The largest of :data:`AGE_BOUNDS` below the oldest age; ``None``: none is."""
+    return next((bound for bound in reversed(AGE_BOUNDS) if ages and bound < max(ages)), None)
 
 
 # -- the tables of one year ---------------------------------------------------------------------
@@ -286,8 +305,8 @@ class _Report:
         def share(key: str, count: int) -> Row:
             return Row(key, ROWS["age", key], count=count, n=len(ages))
 
-        def bound(key: str, value: int, direction: Direction) -> Row:
-            if not enough:
+        def bound(key: str, value: int | None, direction: Direction) -> Row:
+            if not enough or value is None:
                 return Row(key, ROWS["age", key], kind="bound", flag="suppressed")
             return Row(key, ROWS["age", key], kind="bound", value=value, direction=direction)
 
@@ -303,8 +322,8 @@ class _Report:
             len(ages),
             len(self.persons),
             (
-                bound("youngest", ages[k - 1] + 1 if enough else 0, "<"),
-                bound("oldest", ages[-k] - 1 if enough else 0, ">"),
+                bound("youngest", younger_than(ages), "<"),
+                bound("oldest", older_than(ages), ">"),
                 statistic("mean", ages, statistics.fmean),
                 statistic("median", ages, statistics.median),
                 share("minors", len(minors)),

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Literal
 
-from triage.research.dataset import MISSING_CODES, Column, Dataset, Language
+from triage.research.dataset.rows import MISSING_CODES, Column, Dataset, Language
 
 Format = Literal["csv", "sav"]
 FORMATS: tuple[Format, ...] = ("csv", "sav")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from triage.research.reports import OPTION_FIELDS, Reports
+from triage.research.report.jobs import OPTION_FIELDS, Reports
 from triage.research.web import JobRoutes
 
 REPORTS = "/api/research/reports"

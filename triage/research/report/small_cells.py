@@ -1,7 +1,7 @@
 """Small-cell control for published tables: suppress, or flag, counts of a few people.
 
 A cell is small when it counts more than zero and fewer than the threshold
-(``RESEARCH_SMALL_CELL``; :func:`~triage.research.disclosure.is_small`). In
+(``RESEARCH_SMALL_CELL``; :func:`~triage.research.export.disclosure.is_small`). In
 ``suppress`` mode, per group:
 
 1. a group whose ``n`` or ``population`` is small is hidden whole (its counts,
@@ -17,7 +17,7 @@ A cell is small when it counts more than zero and fewer than the threshold
 Pipeline totals (``protected=False``) are published as they are. In ``flag`` mode
 nothing is hidden: the cells of rules 1 and 2 are marked ``small`` for the researcher
 to deal with before publishing. Age bounds are never exact in either mode
-(:mod:`triage.research.report` makes them so). Differences *between* groups or tables
+(:mod:`triage.research.report.figures` makes them so). Differences *between* groups or tables
 (a year's total minus the sum of its per-form groups) are not checked.
 """
 
@@ -29,8 +29,8 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Literal
 
-from triage.research.disclosure import is_small
-from triage.research.tables import Group, Row, Table
+from triage.research.export.disclosure import is_small
+from triage.research.report.tables import Group, Row, Table
 
 SmallCells = Literal["suppress", "flag"]
 

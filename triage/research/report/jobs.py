@@ -1,9 +1,9 @@
 """Yearly reports as jobs: asked for, run with progress, logged and downloaded like exports.
 
-A report runs on the export job machinery (:class:`~triage.research.exports.Exports`),
+A report runs on the export job machinery (:class:`~triage.research.export.jobs.Exports`),
 so the export log records it too: who, when, which year and which options (level
 ``report``). Its file is a zip of the HTML page and the tables as CSV
-(:mod:`triage.research.report_files`). Researchers and supervisors make reports.
+(:mod:`triage.research.report.files`). Researchers and supervisors make reports.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.domain.records import Staff
 from chatserver.errors import Forbidden, InvalidInput, NotFound
 from chatserver.settings import Settings
-from triage.research.build import FIRST_YEAR, choice
-from triage.research.dataset import Language
-from triage.research.exports import EXPORTERS, Exports, JobRequest, Progress
-from triage.research.loader import load_year
-from triage.research.pipeline import YearCount
-from triage.research.report import yearly_tables
-from triage.research.report_files import ReportFacts, file_stem, report_zip
-from triage.research.small_cells import SmallCells, control
+from triage.research.dataset.loader import load_year
+from triage.research.dataset.pipeline import YearCount
+from triage.research.dataset.rows import Language
+from triage.research.export.build import FIRST_YEAR, choice
+from triage.research.export.jobs import EXPORTERS, Exports, JobRequest, Progress
+from triage.research.report.figures import yearly_tables
+from triage.research.report.files import ReportFacts, file_stem, report_zip
+from triage.research.report.small_cells import SmallCells, control
 from triage.research.store import ExportFile, ExportJob
 
 REPORT_LEVEL, REPORT_FORMAT = "report", "zip"

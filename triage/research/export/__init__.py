@@ -1,0 +1,1 @@
+"""Research exports: their options, their files (CSV, SPSS), k-anonymity, and the jobs."""

@@ -249,14 +249,18 @@ def test_the_pipeline_goes_from_conversations_to_unique_visitors() -> None:
     assert steps["excluded_persons"] > 0
 
 
-def test_the_channel_split_is_over_conversations_not_persons() -> None:
-    conversations = [c for person in unique_visitors() for c in person]
+def test_the_channel_split_is_over_every_conversation_before_duplicates_and_exclusions() -> None:
+    conversations = [c for person in pipeline_visitors(YEAR) for c in person]
     counts, n = tally(one([c], "channel") for c in conversations)
     check("channel", "conversations", counts, n, codes=codes("channel"))
     via_partner = [c for c in conversations if c.values.get("channel") == "partner_platform"]
     counts, n = tally(one([c], "partner_platform") for c in via_partner)
     check("channel", "partner_platforms", counts, n, codes=codes("partner_platform"))
-    assert len(conversations) > len(unique_visitors())
+    assert len(conversations) > sum(len(person) for person in unique_visitors())
+
+
+def test_the_channel_split_over_unique_visitors_stands_beside_it() -> None:
+    check_single("channel", "visitors", "channel", unique_visitors())
 
 
 def test_each_combination_of_forms_of_exploitation_counts_separately() -> None:

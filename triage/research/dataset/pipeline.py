@@ -107,6 +107,8 @@ class YearCount:
     persons: tuple[PersonRecord, ...]
     edition: Edition
     timezone: tzinfo
+    #: Every conversation of step 1, before duplicates and exclusions (CKM's channel split).
+    conversations: tuple[ConversationRecord, ...] = ()
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)
@@ -170,7 +172,8 @@ def count_year(
         excluded_persons_by_reason=_sorted_counts(dropped_reasons),
         unique_visitors=len(persons),
     )
-    return YearCount(counts, tuple(persons), edition, timezone)
+    step_one = tuple(r for conversations in start.values() for r in conversations)
+    return YearCount(counts, tuple(persons), edition, timezone, step_one)
 
 
 def merge_values(edition: Edition, codings: Sequence[Values]) -> dict[str, object]:

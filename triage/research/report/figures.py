@@ -240,7 +240,9 @@ class _Report:
         )
 
     def channel(self) -> Table:
-        conversations = [c for person in self.persons for c in person.conversations]
+        """Over every conversation of step 1 (before duplicates and exclusions), as CKM
+        publishes it; the same split over unique visitors beside it."""
+        conversations = self.year.conversations
         via_partner = [c for c in conversations if c.values.get("channel") == "partner_platform"]
 
         def group(key: str, name: str, of: Sequence[ConversationRecord]) -> Group:
@@ -256,6 +258,7 @@ class _Report:
             "channel",
             group("conversations", "channel", conversations),
             group("partner_platforms", "partner_platform", via_partner),
+            self.group(("channel", "visitors"), "channel", self.persons),
             unit="conversations",
         )
 

@@ -115,10 +115,17 @@ GROUPS: dict[tuple[str, str], tuple[Text, Text]] = {
     ("channel", "conversations"): (
         Text("Alle gesprekken", "All conversations"),
         Text(
-            "gesprekken van de unieke bezoekers (na uitsluiting) waarvan het kanaal bekend is; "
-            "over gesprekken, niet over personen",
-            "conversations of the unique visitors (after exclusion) whose channel is known; over "
-            "conversations, not persons",
+            "alle gesprekken van het jaar met een hulpvraag mensenhandel, vóór dubbelingen en "
+            "uitsluiting, waarvan het kanaal bekend is (zoals CKM het publiceert)",
+            "every conversation of the year with a trafficking help question, before duplicates "
+            "and exclusions, whose channel is known (as CKM publishes it)",
+        ),
+    ),
+    ("channel", "visitors"): (
+        Text("Unieke bezoekers", "Unique visitors"),
+        Text(
+            "unieke bezoekers van wie het kanaal bekend is (het kanaal van hun eerste gesprek)",
+            "unique visitors whose channel is known (that of their first conversation)",
         ),
     ),
     ("channel", "partner_platforms"): (

@@ -49,10 +49,14 @@ PING: Frame = {"type": "ping"}
 
 
 async def transcript(counsellor: Counsellor, conversation_id: str) -> Frame:
-    """Conversation summary, messages and notes, as the holding counsellor reads them."""
+    """Conversation summary, messages and notes, as the holding counsellor reads them.
+
+    Without the visitor's last-seen time: presence refreshes it whenever a socket opens or drops,
+    which is not a change a refused frame made."""
     response = await counsellor.http("GET", f"/api/staff/conversations/{conversation_id}")
     assert response.status_code == 200, response.text
     body: Frame = response.json()
+    body["conversation"].pop("visitor_seen_at")
     return body
 
 

@@ -21,7 +21,7 @@ from chatserver.background import Periodic
 from chatserver.metrics import REGISTRY, Reading
 from chatserver.settings import Settings
 from triage.referral.service import Referrals
-from triage.referral.signing import sign
+from triage.referral.signing import signed_headers
 from triage.referral.store import Delivery
 
 logger = logging.getLogger("triage.referral")
@@ -146,12 +146,10 @@ class Relay:
         if endpoint is None:
             return Reason.UNCONFIGURED, "unit no longer configured"
         body = delivery.body.encode()
-        stamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": delivery.idempotency_key,
-            "X-Referral-Timestamp": str(stamp),
-            "X-Referral-Signature": sign(endpoint.secret, stamp, body),
+            **signed_headers(endpoint.secret, body, now=time.time()),
         }
         try:
             response = await self._client.post(endpoint.url, content=body, headers=headers)

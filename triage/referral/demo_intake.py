@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from triage.referral.signing import sign, verify
+from triage.referral.signing import signed_headers, verify
 from triage.referral.units import UNITS_BY_CODE
 
 logger = logging.getLogger("triage.referral.demo")
@@ -84,12 +84,10 @@ class DemoIntake:
         async with httpx.AsyncClient(timeout=5) as client:
             for _ in range(CALLBACK_ATTEMPTS):
                 await asyncio.sleep(CALLBACK_PAUSE_S)
-                stamp = int(time.time())
                 headers = {
                     "Content-Type": "application/json",
                     "X-Referral-Unit": self.unit,
-                    "X-Referral-Timestamp": str(stamp),
-                    "X-Referral-Signature": sign(self.secret, stamp, body),
+                    **signed_headers(self.secret, body, now=time.time()),
                 }
                 try:
                     answer = await client.post(self.callback_url, content=body, headers=headers)

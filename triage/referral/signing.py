@@ -19,6 +19,12 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return PREFIX + digest.hexdigest()
 
 
+def signed_headers(secret: str, body: bytes, *, now: float) -> dict[str, str]:
+    """The timestamp and signature headers of a signed request, in either direction."""
+    stamp = int(now)
+    return {"X-Referral-Timestamp": str(stamp), "X-Referral-Signature": sign(secret, stamp, body)}
+
+
 def verify(secret: str, timestamp: str, signature: str, body: bytes, *, now: float) -> bool:
     """True when ``signature`` is ours for this body and the timestamp is fresh."""
     if not timestamp.isdigit() or abs(now - int(timestamp)) > MAX_SKEW_S:

@@ -146,7 +146,7 @@ export function controls() {
   sound.addEventListener('change', () => {
     if (sound.checked) { localStorage.setItem(SOUND_KEY, 'on'); beep(); } else localStorage.removeItem(SOUND_KEY);
   });
-  const label = document.createElement('label');
+  const label = part('label', 'check', '');
   label.append(sound, ' ', part('span', '', t('alertSound')));
   box.append(label);
   if ('Notification' in window && Notification.permission === 'default') {

@@ -61,6 +61,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
             endpoints,
             settings,
             utc_now,
+            runtime.broker,
         )
         relay = Relay(referrals, settings, utc_now)
         exports = Exports(runtime.engine, settings, utc_now)

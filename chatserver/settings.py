@@ -82,6 +82,8 @@ class Settings:
     referral_organisation: str = "Helpline"
     referral_retry_max_s: float = 300.0
     referral_alert_after_s: float = 900.0
+    #: An urgent (acutely unsafe) referral the unit has not confirmed by then alerts at once.
+    referral_urgent_alert_after_s: float = 120.0
     referral_timeout_s: float = 10.0
     referral_relay_interval_s: float = 2.0
 
@@ -202,6 +204,9 @@ class Settings:
             referral_retry_max_s=reader.number("REFERRAL_RETRY_MAX_S", cls.referral_retry_max_s),
             referral_alert_after_s=reader.number(
                 "REFERRAL_ALERT_AFTER_S", cls.referral_alert_after_s
+            ),
+            referral_urgent_alert_after_s=reader.number(
+                "REFERRAL_URGENT_ALERT_AFTER_S", cls.referral_urgent_alert_after_s
             ),
             referral_timeout_s=reader.number("REFERRAL_TIMEOUT_S", cls.referral_timeout_s),
             referral_relay_interval_s=reader.number(

@@ -62,7 +62,6 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "GET /api/research/quotes": {"year": datetime.now(UTC).year},
     "POST /api/triage/conversations/{conversation_id}/quotes": {"seq": GREETING_SEQ},
     "POST /api/triage/conversations/{conversation_id}/referrals": PROPOSAL,
-    "POST /api/triage/referrals/{rid}/guardian-consent": {"party": "parent", "method": "phone"},
     "POST /api/visitor/referrals/{rid}/consent": {"consent": True},
     "WS /ws/visitor send": {"client_msg_id": "{new}", "text": "hallo"},
     "WS /ws/visitor typing": {"active": True},

@@ -74,7 +74,8 @@ REFERRAL_FIELDS = {
     "unit",
     "shares",
     "consent",
-    "needs_guardian_consent",
+    "trusted_adult",
+    "failure",
     "proposed_at",
     "proposed_by",
     "consented_at",
@@ -83,13 +84,14 @@ REFERRAL_FIELDS = {
     "cancelled_at",
     "sending_at",
     "sent_at",
+    "failed_at",
     "received_at",
     "closed_at",
     "outcome",
     "delivery",
 }
 #: Section 4, "In the chat": what the visitor is shown of a referral, exactly.
-CHAT_REFERRAL_FIELDS = {"id", "status", "unit", "shares", "needs_guardian_consent"}
+CHAT_REFERRAL_FIELDS = {"id", "status", "unit", "shares"}
 
 UNIT_CODES = {
     "noord-nederland",
@@ -102,7 +104,6 @@ UNIT_CODES = {
     "zeeland-west-brabant",
     "oost-brabant",
     "limburg",
-    "landelijke-eenheid",
 }
 PROVINCE_UNITS = {
     "groningen": {"noord-nederland"},
@@ -112,7 +113,7 @@ PROVINCE_UNITS = {
     "gelderland": {"oost-nederland"},
     "utrecht": {"midden-nederland"},
     "flevoland": {"midden-nederland"},
-    "noord-holland": {"noord-holland", "amsterdam"},
+    "noord-holland": {"noord-holland", "amsterdam", "midden-nederland"},
     "zuid-holland": {"den-haag", "rotterdam"},
     "zeeland": {"zeeland-west-brabant"},
     "noord-brabant": {"zeeland-west-brabant", "oost-brabant"},
@@ -283,7 +284,6 @@ async def test_the_visitor_is_shown_the_unit_and_exactly_the_fields_that_would_b
     assert shown["referral"]["id"] == created["id"]
     assert shown["referral"]["status"] == "proposed"
     assert shown["referral"]["shares"] == SHARES
-    assert shown["referral"]["needs_guardian_consent"] is False
     assert shown["referral"]["unit"]["code"] == "oost-brabant"
     assert shown["referral"]["unit"]["name"] == "Oost-Brabant"
     assert "Oost-Brabant" in shown["referral"]["unit"]["contact_text"]
@@ -438,47 +438,79 @@ async def test_consent_cannot_be_withdrawn_once_the_referral_is_sent(
     assert len(unit.records()) == 1
 
 
-async def test_a_minors_referral_waits_for_a_parents_or_guardians_consent(
+async def test_a_minors_own_consent_is_enough_to_send_her_referral(
     server: Server, unit: Intake
 ) -> None:
     visitor, counsellor, conversation_id = await in_conversation(server)
-    created = await proposed(counsellor, conversation_id, age=16)
+    created = await proposed(counsellor, conversation_id, age=15)
     rid = created["id"]
     assert created["shares"]["age_band"] == "minor"
-    consented = await consents(visitor, rid, party="victim")
-    assert consented["needs_guardian_consent"] is True
-    shown = await visitor.ws.expect("message", kind="referral", text="consented")
-    assert shown["referral"]["needs_guardian_consent"] is True
 
-    early = await send(counsellor, rid)
-    recorded = await step(counsellor, rid, "guardian-consent", party="parent", method="phone")
+    consented = await consents(visitor, rid)
     sending = await send(counsellor, rid)
 
-    assert error_of(early)[:2] == (409, "conflict")
-    assert recorded.status_code == 200, recorded.text
-    assert recorded.json()["needs_guardian_consent"] is False
+    assert consented["status"] == "consented"
     assert sending.status_code == 202, sending.text
     await until_status(counsellor, rid, "sent")
     [record] = unit.records()
-    consent = record["body"]["consent"]
-    assert (consent["party"], consent["method"]) == ("victim", "in_chat")
-    assert (consent["guardian"]["party"], consent["guardian"]["method"]) == ("parent", "phone")
+    assert record["body"]["consent"] == {
+        "party": "victim",
+        "method": "in_chat",
+        "at": consented["consent"]["at"],
+    }
     assert record["body"]["age_band"] == "minor"
+    assert "trusted_adult" not in record["body"]
 
 
-async def test_a_minors_referral_answered_by_a_guardian_needs_no_further_consent(
-    server: Server, unit: Intake
+async def test_nobody_else_can_answer_for_the_visitor_and_there_is_no_guardian_step(
+    server: Server,
 ) -> None:
     visitor, counsellor, conversation_id = await in_conversation(server)
     rid = (await proposed(counsellor, conversation_id, age=15))["id"]
 
-    consented = await consents(visitor, rid, party="guardian")
+    by_a_parent = await answer(visitor, rid, consent=True, party="parent")
+    guardian_step = await step(counsellor, rid, "guardian-consent", party="parent", method="phone")
 
-    assert consented["needs_guardian_consent"] is False
-    assert (await send(counsellor, rid)).status_code == 202
-    await until_status(counsellor, rid, "sent")
-    [record] = unit.records()
-    assert record["body"]["consent"]["party"] == "guardian"
+    assert error_of(by_a_parent) == (400, "invalid", "party")
+    assert guardian_step.status_code in (404, 405)
+    assert (await referral(counsellor, rid))["status"] == "proposed"
+
+
+async def test_a_trusted_adult_can_be_noted_as_information_and_is_never_sent(
+    server: Server, unit: Intake
+) -> None:
+    visitor, counsellor, conversation_id = await in_conversation(server)
+    listed = await counsellor.http("GET", f"/api/triage/conversations/{conversation_id}/referrals")
+    created = await proposed(counsellor, conversation_id, age=15, trusted_adult=True)
+
+    assert listed.json()["trusted_adult_offered"] is True
+    assert created["trusted_adult"] is True
+    await consents(visitor, created["id"])
+    assert (await send(counsellor, created["id"])).status_code == 202
+    await until_status(counsellor, created["id"], "sent")
+    assert "trusted_adult" not in unit.records()[0]["body"]
+
+
+async def test_a_trusted_adult_is_neither_offered_nor_accepted_when_family_is_coded_as_perpetrator(
+    server: Server,
+) -> None:
+    _, counsellor, conversation_id = await in_conversation(server)
+    coded = await counsellor.http(
+        "PATCH",
+        f"/api/triage/conversations/{conversation_id}/coding",
+        json={"edition": "ckm-2022", "values": {"perpetrator_relation": ["family"]}},
+    )
+    assert coded.status_code == 200, coded.text
+
+    listed = await counsellor.http("GET", f"/api/triage/conversations/{conversation_id}/referrals")
+    refused = await propose(counsellor, conversation_id, **{**PROPOSAL, "trusted_adult": True})
+
+    assert listed.json()["trusted_adult_offered"] is False
+    assert error_of(refused) == (400, "invalid", "trusted_adult")
+    assert "family member" in refused.json()["error"]["message"]
+    assert await referrals_of(counsellor, conversation_id) == []
+    # Without the note the referral goes ahead on her own consent as always.
+    assert (await propose(counsellor, conversation_id, **PROPOSAL)).status_code == 201
 
 
 # -- reliable delivery -----------------------------------------------------------------------------
@@ -611,7 +643,7 @@ async def test_a_callback_without_the_units_signature_is_refused_and_changes_not
     assert (signed.status_code, signed.json()["status"]) == (200, "received")
 
 
-async def test_a_unit_that_rejects_our_signature_never_has_the_referral_marked_sent(
+async def test_a_unit_that_rejects_our_signature_fails_the_referral_without_marking_it_sent(
     start_server: StartServer, unit: Intake, tmp_path: Path
 ) -> None:
     server = await start_referring_server(
@@ -621,13 +653,11 @@ async def test_a_unit_that_rejects_our_signature_never_has_the_referral_marked_s
 
     assert (await send(counsellor, rid)).status_code == 202
 
-    await until_attempts(unit, lambda attempts: len(attempts) >= 2)
+    view = await until_status(counsellor, rid, "failed")
     assert {a["outcome"] for a in unit.attempts()} == {"bad_signature"}
-    view = await referral(counsellor, rid)
-    assert view["status"] == "sending"
     assert view["sent_at"] is None
-    assert view["delivery"]["attempts"] >= 2
-    assert view["delivery"]["last_error"]
+    assert view["failure"] == "HTTP 401"
+    assert view["delivery"]["attempts"] == 1
     assert unit.records() == []
 
 
@@ -748,7 +778,7 @@ async def test_an_unknown_body_field_is_refused_naming_it(server: Server) -> Non
 # -- the catalogue and the chat --------------------------------------------------------------------
 
 
-async def test_the_unit_catalogue_lists_eleven_units_and_twelve_provinces_with_hints(
+async def test_the_unit_catalogue_lists_the_ten_regional_units_and_twelve_provinces_with_hints(
     server: Server, unit: Intake
 ) -> None:
     counsellor = await Counsellor.demo(server)
@@ -758,7 +788,7 @@ async def test_the_unit_catalogue_lists_eleven_units_and_twelve_provinces_with_h
     assert response.status_code == 200, response.text
     body = response.json()
     units = {u["code"]: u for u in body["units"]}
-    assert len(body["units"]) == 11
+    assert len(body["units"]) == 10
     assert set(units) == UNIT_CODES
     assert {code for code, u in units.items() if u["configured"]} == {
         "oost-brabant",
@@ -766,7 +796,15 @@ async def test_the_unit_catalogue_lists_eleven_units_and_twelve_provinces_with_h
     }
     assert units["zeeland-west-brabant"]["contact_text"] == ZEELAND_TEXT
     assert "Limburg" in units["limburg"]["contact_text"]
-    assert units["landelijke-eenheid"]["name"].startswith("Landelijke Eenheid")
+    assert "landelijke-eenheid" not in units
+    assert body["areas"] == [
+        {
+            "code": "gooi-en-vechtstreek",
+            "name": "Gooi en Vechtstreek",
+            "province": "noord-holland",
+            "unit": "midden-nederland",
+        }
+    ]
     provinces = {p["code"]: set(p["units"]) for p in body["provinces"]}
     assert len(body["provinces"]) == 12
     assert provinces == PROVINCE_UNITS

@@ -110,6 +110,10 @@ class ReferralRow(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     proposed_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     outcome: Mapped[str | None] = mapped_column(Text)
+    #: Information only, never a gate: the counsellor noted that a trusted adult is involved.
+    trusted_adult: Mapped[bool | None] = mapped_column(Boolean)
+    #: Why delivery stopped for good (e.g. ``HTTP 404``), when it is ``failed``.
+    failure: Mapped[str | None] = mapped_column(String(200))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -117,6 +121,7 @@ class ReferralRow(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -154,6 +159,12 @@ class ReferralOutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Acutely unsafe: delivered before every other referral due.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When supervisors were alerted that an urgent referral was not received in time.
+    urgent_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The unit refused it for good: no more attempts.
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ResearchIdRow(Base):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 QUEUE = "queue"
+#: Every supervisor's console: alerts such as a referral that failed or is late.
+SUPERVISORS = "supervisors"
 
 
 def conversation(conversation_id: str) -> str:

@@ -25,7 +25,7 @@ from chatserver.domain.profile import parse_profile
 from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.ratelimit import TokenBucket
 from chatserver.domain.records import Conversation, Staff, Status
-from chatserver.domain.roles import require_chat_role
+from chatserver.domain.roles import Role, require_chat_role
 from chatserver.domain.tokens import token_digest
 from chatserver.errors import (
     ChatError,
@@ -390,6 +390,9 @@ class StaffConnection(Connection):
         self.reply(s.staff_welcome(self.staff, conversations, hello.ref, alerts))
         await self.runtime.hub.join(topics.staff(self.staff.id), self)
         self._topics.add(topics.staff(self.staff.id))
+        if self.staff.role is Role.SUPERVISOR:
+            await self.runtime.hub.join(topics.SUPERVISORS, self)
+            self._topics.add(topics.SUPERVISORS)
         for conversation in conversations:
             await self.follow(
                 conversation.id,

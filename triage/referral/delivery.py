@@ -23,6 +23,7 @@ from chatserver.settings import Settings
 from triage.referral.service import Referrals
 from triage.referral.signing import signed_headers
 from triage.referral.store import Delivery
+from triage.referral.views import Alert
 
 logger = logging.getLogger("triage.referral")
 
@@ -36,7 +37,8 @@ DELIVERIES = Counter(
 )
 DELIVERY_FAILURES = Counter(
     "referral_delivery_failures",
-    "Failed attempts to deliver a referral from this node, by reason; each is retried.",
+    "Failed attempts to deliver a referral from this node, by reason; all but 'rejected' "
+    "are retried.",
     ["reason"],
     registry=REGISTRY,
 )
@@ -48,8 +50,18 @@ class Reason:
     UNREACHABLE = "unreachable"  # no answer: connection refused, timeout, TLS
     REFUSED = "refused"  # the unit answered with an error status
     UNCONFIGURED = "unconfigured"  # the unit is no longer in REFERRAL_UNITS_FILE
+    REJECTED = "rejected"  # a permanent 4xx: retrying cannot help, the referral failed
 
-    ALL = (UNREACHABLE, REFUSED, UNCONFIGURED)
+    ALL = (UNREACHABLE, REFUSED, UNCONFIGURED, REJECTED)
+
+
+#: 4xx answers that may succeed later: timeout, conflict (in flight), too early, too many.
+TRANSIENT_4XX = frozenset({408, 409, 425, 429})
+
+
+def is_permanent(status_code: int) -> bool:
+    """A 4xx other than :data:`TRANSIENT_4XX`: the unit will never take these bytes."""
+    return 400 <= status_code < 500 and status_code not in TRANSIENT_4XX
 
 
 for _reason in Reason.ALL:
@@ -125,10 +137,21 @@ class Relay:
                 extra={"referral_id": delivery.referral_id, "attempts": delivery.attempts + 1},
             )
             return
-        wait = backoff(delivery.attempts, self._settings.referral_retry_max_s)
-        retry_at = self._clock() + timedelta(seconds=wait)
         reason, error = failure
         DELIVERY_FAILURES.labels(reason).inc()
+        if reason == Reason.REJECTED:
+            await self._referrals.failed(delivery.referral_id, error)
+            logger.warning(
+                "referral rejected by the unit: stopped, supervisors alerted",
+                extra={
+                    "referral_id": delivery.referral_id,
+                    "attempts": delivery.attempts + 1,
+                    "code": error,
+                },
+            )
+            return
+        wait = backoff(delivery.attempts, self._settings.referral_retry_max_s)
+        retry_at = self._clock() + timedelta(seconds=wait)
         await self._referrals.store.delivery_failed(delivery.referral_id, error, retry_at)
         logger.info(
             "referral delivery failed",
@@ -157,13 +180,26 @@ class Relay:
             return Reason.UNREACHABLE, type(error).__name__
         if response.is_success:
             return None
+        if is_permanent(response.status_code):
+            return Reason.REJECTED, f"HTTP {response.status_code}"
         return Reason.REFUSED, f"HTTP {response.status_code}"
 
     async def _raise_alerts(self) -> None:
-        after = timedelta(seconds=self._settings.referral_alert_after_s)
+        """Each alert once, whichever node sees it first; the console shows it at once."""
+        store = self._referrals.store
         now = self._clock()
-        for referral_id in await self._referrals.store.undelivered_since(now - after):
-            if await self._referrals.store.alert_once(referral_id, now):
+        after = timedelta(seconds=self._settings.referral_alert_after_s)
+        for referral_id in await store.undelivered_since(now - after):
+            if await store.alert_once(referral_id, now):
+                await self._referrals.alert(await store.get(referral_id), Alert.UNDELIVERED)
                 logger.warning(
                     "referral undelivered: supervisors alerted", extra={"referral_id": referral_id}
+                )
+        urgent_after = timedelta(seconds=self._settings.referral_urgent_alert_after_s)
+        for referral_id in await store.urgent_unreceived(now - urgent_after):
+            if await store.urgent_alert_once(referral_id, now):
+                await self._referrals.alert(await store.get(referral_id), Alert.URGENT_UNRECEIVED)
+                logger.warning(
+                    "urgent referral not received: supervisors alerted",
+                    extra={"referral_id": referral_id},
                 )

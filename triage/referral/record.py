@@ -1,5 +1,8 @@
 """What a referral carries, how it moves through its life, and whose consent it needs.
 
+The victim's own consent is what counts, at every age (``shared/domain/referral.md``): a
+referral never asks for, waits for or records a parent's or guardian's consent.
+
 Pure rules: no storage, no HTTP. The fields are the ones the national registry uses
 (``shared/domain/referral.md``) and nothing else from the transcript.
 """
@@ -33,14 +36,16 @@ PROPOSAL_FIELDS = (
     "contact",
     "acutely_unsafe",
     "summary",
+    "trusted_adult",
 )
 GENDERS = ("female", "male", "neutral", "unknown")
 CONTACT_METHODS = ("phone", "contact_moment", "via_organisation")
 #: Upper bound of each adult band; ``minor`` is everything under 18.
 AGE_BANDS = (("minor", 17), ("18-22", 22), ("23-29", 29), ("30-39", 39), ("40+", MAX_AGE))
-PARTIES = ("victim", "parent", "guardian")
-GUARDIANS = ("parent", "guardian")
-CONSENT_METHODS = ("in_chat", "phone", "in_person", "written")
+#: The coding that names a parent or other family member as perpetrator (codebook editions).
+PERPETRATOR_RELATION = "perpetrator_relation"
+FAMILY = "family"
+PERPETRATOR_FAMILY = "perpetrator_family"
 
 
 class Status(StrEnum):
@@ -51,6 +56,8 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     SENDING = "sending"
     SENT = "sent"
+    #: The unit refused it for good (a permanent 4xx): no more retries, supervisors alerted.
+    FAILED = "failed"
     RECEIVED = "received"
     CLOSED = "closed"
 
@@ -62,8 +69,12 @@ NEXT: Mapping[Status, frozenset[Status]] = {
     Status.PROPOSED: frozenset({Status.CONSENTED, Status.REFUSED, Status.CANCELLED}),
     Status.CONSENTED: frozenset({Status.SENDING, Status.WITHDRAWN, Status.CANCELLED}),
     # The unit may answer its callback before this side has recorded the delivery.
-    Status.SENDING: frozenset({Status.SENT, Status.WITHDRAWN, Status.RECEIVED, Status.CLOSED}),
+    Status.SENDING: frozenset(
+        {Status.SENT, Status.WITHDRAWN, Status.RECEIVED, Status.CLOSED, Status.FAILED}
+    ),
     Status.SENT: frozenset({Status.RECEIVED, Status.CLOSED}),
+    # A supervisor hands it over by the unit's phone fallback and closes it, or it ends.
+    Status.FAILED: frozenset({Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED}),
     Status.RECEIVED: frozenset({Status.CLOSED}),
 }
 #: The changes the visitor sees as a message in the chat.
@@ -75,6 +86,7 @@ ANNOUNCED = frozenset(
         Status.WITHDRAWN,
         Status.CANCELLED,
         Status.SENT,
+        Status.FAILED,
     }
 )
 
@@ -87,11 +99,31 @@ def age_band(age: int) -> str:
     return next(band for band, upper in AGE_BANDS if age <= upper)
 
 
-def needs_guardian(shares: Mapping[str, Any], consent: Mapping[str, Any] | None) -> bool:
-    """A minor's referral needs a parent's or guardian's consent before it may be sent."""
-    if shares.get("age_band") != "minor" or consent is None:
-        return False
-    return consent.get("party") == "victim" and consent.get("guardian") is None
+def family_perpetrator(codings: Mapping[str, Mapping[str, Any]]) -> bool:
+    """The chat's coding (any edition) names a parent or other family member as perpetrator."""
+    for values in codings.values():
+        relation = values.get(PERPETRATOR_RELATION)
+        if isinstance(relation, list) and FAMILY in relation:
+            return True
+        if values.get(PERPETRATOR_FAMILY) is not None:
+            return True
+    return False
+
+
+def parse_trusted_adult(data: Mapping[str, Any], family: bool) -> bool | None:
+    """The optional note "a trusted adult is involved": information only, never a gate, and
+    refused when the coding names a family member as perpetrator (it could be that person)."""
+    value = data.get("trusted_adult")
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidInput("'trusted_adult' must be true, false or null", field="trusted_adult")
+    if value and family:
+        raise InvalidInput(
+            "'trusted_adult' cannot be noted: the coding names a family member as perpetrator",
+            field="trusted_adult",
+        )
+    return value
 
 
 def parse_proposal(data: Mapping[str, Any], edition: Edition) -> dict[str, Any]:
@@ -120,18 +152,10 @@ def parse_proposal(data: Mapping[str, Any], edition: Edition) -> dict[str, Any]:
     }
 
 
-def parse_consent_answer(data: Mapping[str, Any]) -> tuple[bool, str]:
-    refuse_unknown_fields(data, ("consent", "party"))
-    consent = _flag(data, "consent")
-    party = data.get("party", "victim")
-    if party not in PARTIES:
-        raise InvalidInput(f"'party' must be one of {list(PARTIES)}", field="party")
-    return consent, str(party)
-
-
-def parse_guardian_consent(data: Mapping[str, Any]) -> tuple[str, str]:
-    refuse_unknown_fields(data, ("party", "method"))
-    return _choice(data, "party", GUARDIANS), _choice(data, "method", CONSENT_METHODS)
+def parse_consent_answer(data: Mapping[str, Any]) -> bool:
+    """The visitor's own yes or no; nobody else answers for them."""
+    refuse_unknown_fields(data, ("consent",))
+    return _flag(data, "consent")
 
 
 def parse_outcome(data: Mapping[str, Any]) -> str | None:

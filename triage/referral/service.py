@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chatserver.broker import Broker, publish_hint
 from chatserver.chat import ChatService
+from chatserver.domain import topics
 from chatserver.domain.records import Conversation, Message, Staff
 from chatserver.domain.roles import Role
 from chatserver.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,11 +26,11 @@ from chatserver.settings import Settings
 from triage.codebook import current_edition
 from triage.referral.record import (
     Status,
-    needs_guardian,
+    family_perpetrator,
     parse_consent_answer,
-    parse_guardian_consent,
     parse_outcome,
     parse_proposal,
+    parse_trusted_adult,
 )
 from triage.referral.store import (
     Change,
@@ -39,7 +41,8 @@ from triage.referral.store import (
     add_to_outbox,
     take_back_from_outbox,
 )
-from triage.referral.units import UNITS_BY_CODE, Endpoint
+from triage.referral.units import NATIONAL_UNIT, NOT_A_TARGET, UNITS_BY_CODE, Endpoint
+from triage.referral.views import Alert, alert_frame
 from triage.schema import ReferralRow
 from triage.service import Triage
 
@@ -61,8 +64,10 @@ class Referrals:
         endpoints: Mapping[str, Endpoint],
         settings: Settings,
         clock: Callable[[], datetime],
+        broker: Broker,
     ) -> None:
         self.store = store
+        self._broker = broker
         self.endpoints = endpoints
         self._triage = triage
         self._chat = chat
@@ -78,8 +83,11 @@ class Referrals:
     ) -> Referral:
         shares = parse_proposal(body, current_edition())
         unit = body.get("unit")
+        if unit == NATIONAL_UNIT:
+            raise InvalidInput(NOT_A_TARGET, field="unit")
         if not isinstance(unit, str) or unit not in UNITS_BY_CODE:
             raise InvalidInput(f"'unit' must be one of {sorted(UNITS_BY_CODE)}", field="unit")
+        trusted_adult = parse_trusted_adult(body, await self.family_perpetrator(conversation_id))
         if unit not in self.endpoints:
             raise InvalidInput(f"unit {unit!r} has no intake endpoint configured", field="unit")
         referral, message = await self.store.propose(
@@ -88,10 +96,16 @@ class Referrals:
             author_name=staff.display_name,
             unit=unit,
             shares=shares,
+            trusted_adult=trusted_adult,
             now=self._clock(),
         )
         await self._announce(message)
         return referral
+
+    async def family_perpetrator(self, conversation_id: str) -> bool:
+        """Whether the chat's coding names a family member as perpetrator: then the console
+        does not offer "a trusted adult is involved" and the API refuses it."""
+        return family_perpetrator((await self._triage.store.view(conversation_id)).codings)
 
     async def for_conversation(self, staff: Staff, conversation_id: str) -> list[Referral]:
         await self._require_access(staff, conversation_id)
@@ -101,32 +115,11 @@ class Referrals:
         referral = await self._accessible(staff, referral_id)
         return referral, await self.store.events(referral_id)
 
-    async def guardian_consent(
-        self, staff: Staff, referral_id: str, body: Mapping[str, Any]
-    ) -> Referral:
-        party, method = parse_guardian_consent(body)
-        await self._accessible(staff, referral_id)
-        now = self._clock()
-
-        async def record(session: AsyncSession, row: ReferralRow) -> None:
-            if not needs_guardian(row.shares, row.consent):
-                raise Conflict("This referral does not wait for a parent's or guardian's consent.")
-            guardian = {"party": party, "method": method, "at": timestamp(now), "by": staff.id}
-            row.consent = {**(row.consent or {}), "guardian": guardian}
-
-        # Recording it is no status change: the referral stays consented, now complete.
-        step = Step(Status.CONSENTED, "staff", staff.id, staff.display_name, now)
-        amended, message = await self.store.amend(referral_id, step, record)
-        await self._announce(message)
-        return amended
-
     async def send(self, staff: Staff, referral_id: str) -> Referral:
         await self._accessible(staff, referral_id, supervisors=True)
         now = self._clock()
 
         async def queue(session: AsyncSession, row: ReferralRow) -> None:
-            if needs_guardian(row.shares, row.consent):
-                raise Conflict("A minor's referral needs a parent's or guardian's consent first.")
             add_to_outbox(session, row, self._payload(row), now)
 
         sent = await self._step(
@@ -169,7 +162,7 @@ class Referrals:
     async def visitor_answer(
         self, token: str, referral_id: str, body: Mapping[str, Any]
     ) -> Referral:
-        consent, party = parse_consent_answer(body)
+        consent = parse_consent_answer(body)
         conversation = await self._visitors_chat(token, referral_id)
         now = self._clock()
         if not consent:
@@ -177,12 +170,7 @@ class Referrals:
             return await self._step(referral_id, step)
 
         async def record(session: AsyncSession, row: ReferralRow) -> None:
-            row.consent = {
-                "party": party,
-                "method": "in_chat",
-                "at": timestamp(now),
-                "guardian": None,
-            }
+            row.consent = {"party": "victim", "method": "in_chat", "at": timestamp(now)}
 
         step = Step(Status.CONSENTED, "visitor", None, conversation.pseudonym, now)
         return await self._step(referral_id, step, record)
@@ -216,6 +204,22 @@ class Referrals:
             Status(status), "unit", None, self._settings.referral_organisation, self._clock()
         )
         return await self._set_outcome(referral_id, step, outcome)
+
+    async def failed(self, referral_id: str, reason: str) -> None:
+        """The unit refused it for good: no more retries; the referral is failed and every
+        supervisor's console is alerted, on every node."""
+        step = Step(
+            Status.FAILED, "relay", None, self._settings.referral_organisation, self._clock()
+        )
+        referral, message = await self.store.stopped(referral_id, step, reason)
+        await self._announce(message)
+        if referral is not None:
+            await self.alert(referral, Alert.FAILED)
+
+    async def alert(self, referral: Referral, kind: str) -> None:
+        """A live alert on every supervisor's console (a hint: the overview lists it too)."""
+        frame = alert_frame(self.endpoints, referral, kind)
+        await publish_hint(self._broker, topics.SUPERVISORS, {"kind": "frame", "frame": frame})
 
     async def delivered(self, referral_id: str) -> None:
         step = Step(Status.SENT, "relay", None, self._settings.referral_organisation, self._clock())

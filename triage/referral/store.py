@@ -45,6 +45,8 @@ class Referral:
     attempts: int = 0
     last_error: str | None = None
     next_attempt_at: datetime | None = None
+    trusted_adult: bool | None = None
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class ReferralStore(Store):
                 select(ReferralOutboxRow.referral_id)
                 .where(
                     ReferralOutboxRow.delivered_at.is_(None),
+                    ReferralOutboxRow.stopped_at.is_(None),
                     ReferralOutboxRow.created_at <= before,
                 )
                 .order_by(ReferralOutboxRow.created_at)
@@ -140,7 +143,8 @@ class ReferralStore(Store):
             count, oldest = (
                 await session.execute(
                     select(func.count(), func.min(ReferralOutboxRow.created_at)).where(
-                        ReferralOutboxRow.delivered_at.is_(None)
+                        ReferralOutboxRow.delivered_at.is_(None),
+                        ReferralOutboxRow.stopped_at.is_(None),
                     )
                 )
             ).one()
@@ -156,6 +160,7 @@ class ReferralStore(Store):
         author_name: str,
         unit: str,
         shares: dict[str, Any],
+        trusted_adult: bool | None,
         now: datetime,
     ) -> tuple[Referral, Message | None]:
         async with self._transaction() as session:
@@ -182,6 +187,7 @@ class ReferralStore(Store):
                 idempotency_key=secrets.token_hex(32),
                 proposed_by=staff_id,
                 proposed_at=now,
+                trusted_adult=trusted_adult,
             )
             session.add(row)
             await session.flush()
@@ -270,13 +276,19 @@ class ReferralStore(Store):
                     select(ReferralOutboxRow)
                     .where(
                         ReferralOutboxRow.delivered_at.is_(None),
+                        ReferralOutboxRow.stopped_at.is_(None),
                         ReferralOutboxRow.next_attempt_at <= now,
                         or_(
                             ReferralOutboxRow.leased_until.is_(None),
                             ReferralOutboxRow.leased_until < now,
                         ),
                     )
-                    .order_by(ReferralOutboxRow.next_attempt_at)
+                    # Acutely unsafe first, then in the order they became due.
+                    .order_by(
+                        ReferralOutboxRow.urgent.desc(),
+                        ReferralOutboxRow.next_attempt_at,
+                        ReferralOutboxRow.created_at,
+                    )
                     .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
@@ -307,6 +319,52 @@ class ReferralStore(Store):
             outbox.next_attempt_at = retry_at
             outbox.leased_until = None
 
+    async def stopped(
+        self, referral_id: str, step: Step, reason: str
+    ) -> tuple[Referral | None, Message | None]:
+        """The unit refused it for good: stop the outbox row and mark the referral failed.
+
+        ``None`` when it changed meanwhile (withdrawn, or the unit's callback came first)."""
+        async with self._transaction() as session:
+            row = await session.get(ReferralRow, referral_id, with_for_update=True)
+            outbox = await session.get(ReferralOutboxRow, referral_id, with_for_update=True)
+            if row is None or outbox is None or outbox.delivered_at is not None:
+                return None, None
+            outbox.attempts += 1
+            outbox.last_error = reason[:200]
+            outbox.leased_until = None
+            outbox.stopped_at = step.now
+            if not can_move(Status(row.status), step.to):
+                return None, None
+            row.failure = reason[:200]
+            return await self._advance(session, row, step)
+
+    async def urgent_unreceived(self, before: datetime) -> list[str]:
+        """Urgent referrals sent off before ``before`` that no unit has said it received,
+        and that no supervisor was alerted about yet."""
+        async with self._transaction() as session:
+            rows = await session.scalars(
+                select(ReferralOutboxRow.referral_id)
+                .join(ReferralRow, ReferralRow.id == ReferralOutboxRow.referral_id)
+                .where(
+                    ReferralOutboxRow.urgent.is_(True),
+                    ReferralOutboxRow.urgent_alerted_at.is_(None),
+                    ReferralOutboxRow.created_at <= before,
+                    ReferralRow.status.in_([Status.SENDING.value, Status.SENT.value]),
+                )
+                .order_by(ReferralOutboxRow.created_at)
+            )
+            return list(rows)
+
+    async def urgent_alert_once(self, referral_id: str, now: datetime) -> bool:
+        """Mark the urgent alert as raised; ``False`` if it already was (another node)."""
+        async with self._transaction() as session:
+            outbox = await session.get(ReferralOutboxRow, referral_id, with_for_update=True)
+            if outbox is None or outbox.urgent_alerted_at is not None:
+                return False
+            outbox.urgent_alerted_at = now
+            return True
+
     async def alert_once(self, referral_id: str, now: datetime) -> bool:
         """Mark the referral's alert as raised; ``False`` if it already was."""
         async with self._transaction() as session:
@@ -325,6 +383,7 @@ def add_to_outbox(session: AsyncSession, row: ReferralRow, body: str, now: datet
             attempts=0,
             next_attempt_at=now,
             created_at=now,
+            urgent=bool(row.shares.get("acutely_unsafe")),
         )
     )
 
@@ -354,5 +413,11 @@ async def _referral(session: AsyncSession, row: ReferralRow) -> Referral:
         times={status.value: getattr(row, f"{status.value}_at") for status in Status},
         attempts=0 if outbox is None else outbox.attempts,
         last_error=None if outbox is None else outbox.last_error,
-        next_attempt_at=None if outbox is None or outbox.delivered_at else outbox.next_attempt_at,
+        next_attempt_at=(
+            None
+            if outbox is None or outbox.delivered_at or outbox.stopped_at
+            else outbox.next_attempt_at
+        ),
+        trusted_adult=row.trusted_adult,
+        failure=row.failure,
     )

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 MIN_SECRET_CHARS = 32
+FALLBACK_MAX_CHARS = 300
+ENTRY_FIELDS = frozenset({"url", "secret", "contact_text", "fallback"})
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,20 @@ class Province:
 
 
 @dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    province: str
+    unit: str
+
+
+@dataclass(frozen=True)
 class Endpoint:
     url: str
     secret: str
     contact_text: str
+    #: Staff only: how to reach the unit another way (phone) when delivery failed.
+    fallback: str = ""
 
 
 UNITS: tuple[Unit, ...] = (
@@ -46,9 +58,14 @@ UNITS: tuple[Unit, ...] = (
     Unit("zeeland-west-brabant", "Zeeland-West-Brabant"),
     Unit("oost-brabant", "Oost-Brabant"),
     Unit("limburg", "Limburg"),
-    Unit("landelijke-eenheid", "Landelijke Eenheid"),
 )
 UNITS_BY_CODE = {unit.code: unit for unit in UNITS}
+#: The Landelijke Eenheid is no place where anybody lives and hardly ever reports victims.
+NATIONAL_UNIT = "landelijke-eenheid"
+NOT_A_TARGET = (
+    "the Landelijke Eenheid is not a referral target: refer to the regional unit where the "
+    "victim lives"
+)
 
 PROVINCES: tuple[Province, ...] = (
     Province("groningen", "Groningen", ("noord-nederland",)),
@@ -58,11 +75,17 @@ PROVINCES: tuple[Province, ...] = (
     Province("gelderland", "Gelderland", ("oost-nederland",)),
     Province("utrecht", "Utrecht", ("midden-nederland",)),
     Province("flevoland", "Flevoland", ("midden-nederland",)),
-    Province("noord-holland", "Noord-Holland", ("noord-holland", "amsterdam")),
+    # Gooi en Vechtstreek lies in Noord-Holland but belongs to unit Midden-Nederland.
+    Province("noord-holland", "Noord-Holland", ("noord-holland", "amsterdam", "midden-nederland")),
     Province("zuid-holland", "Zuid-Holland", ("den-haag", "rotterdam")),
     Province("zeeland", "Zeeland", ("zeeland-west-brabant",)),
     Province("noord-brabant", "Noord-Brabant", ("zeeland-west-brabant", "oost-brabant")),
     Province("limburg", "Limburg", ("limburg",)),
+)
+
+#: Regions inside a province that belong to another unit than the province's name suggests.
+AREAS: tuple[Area, ...] = (
+    Area("gooi-en-vechtstreek", "Gooi en Vechtstreek", "noord-holland", "midden-nederland"),
 )
 
 
@@ -92,10 +115,12 @@ def load_endpoints(path: str) -> dict[str, Endpoint]:
 
 
 def _endpoint(code: str, entry: Any) -> Endpoint:
+    if code == NATIONAL_UNIT:
+        raise UnitsConfigError(f"REFERRAL_UNITS_FILE: {NOT_A_TARGET}")
     if code not in UNITS_BY_CODE:
         raise UnitsConfigError(f"unknown unit {code!r} in REFERRAL_UNITS_FILE")
-    if not isinstance(entry, dict) or set(entry) - {"url", "secret", "contact_text"}:
-        raise UnitsConfigError(f"unit {code!r}: expected url, secret and contact_text")
+    if not isinstance(entry, dict) or set(entry) - ENTRY_FIELDS:
+        raise UnitsConfigError(f"unit {code!r}: expected only {sorted(ENTRY_FIELDS)}")
     url, secret = entry.get("url"), entry.get("secret")
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         raise UnitsConfigError(f"unit {code!r}: 'url' must be an http(s) URL")
@@ -104,4 +129,9 @@ def _endpoint(code: str, entry: Any) -> Endpoint:
     contact_text = entry.get("contact_text") or default_contact_text(UNITS_BY_CODE[code])
     if not isinstance(contact_text, str):
         raise UnitsConfigError(f"unit {code!r}: 'contact_text' must be text")
-    return Endpoint(url=url, secret=secret, contact_text=contact_text)
+    fallback = entry.get("fallback", "")
+    if not isinstance(fallback, str) or len(fallback) > FALLBACK_MAX_CHARS:
+        raise UnitsConfigError(
+            f"unit {code!r}: 'fallback' must be text up to {FALLBACK_MAX_CHARS} characters"
+        )
+    return Endpoint(url=url, secret=secret, contact_text=contact_text, fallback=fallback.strip())

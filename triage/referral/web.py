@@ -52,10 +52,15 @@ async def propose(request: Request) -> Response:
 
 async def conversation_referrals(request: Request) -> Response:
     service = referrals_of(request)
-    found = await service.for_conversation(
-        await current_staff(request), request.path_params["conversation_id"]
+    conversation_id = request.path_params["conversation_id"]
+    found = await service.for_conversation(await current_staff(request), conversation_id)
+    return ok(
+        {
+            "referrals": [referral_view(service.endpoints, r) for r in found],
+            # The console offers the note only when no family member is coded as perpetrator.
+            "trusted_adult_offered": not await service.family_perpetrator(conversation_id),
+        }
     )
-    return ok({"referrals": [referral_view(service.endpoints, r) for r in found]})
 
 
 async def referral(request: Request) -> Response:
@@ -63,13 +68,6 @@ async def referral(request: Request) -> Response:
     found, events = await service.get(await current_staff(request), request.path_params["rid"])
     view: dict[str, Any] = referral_view(service.endpoints, found)
     return ok({**view, "events": [event_view(event) for event in events]})
-
-
-async def guardian_consent(request: Request) -> Response:
-    body = await read_json(request, ("party", "method"))
-    staff = await current_staff(request)
-    updated = await referrals_of(request).guardian_consent(staff, request.path_params["rid"], body)
-    return _answer(request, updated)
 
 
 async def send(request: Request) -> Response:
@@ -105,7 +103,7 @@ async def overview(request: Request) -> Response:
 
 
 async def visitor_consent(request: Request) -> Response:
-    body = await read_json(request, ("consent", "party"))
+    body = await read_json(request, ("consent",))
     answered = await referrals_of(request).visitor_answer(
         bearer_token(request), request.path_params["rid"], body
     )
@@ -148,7 +146,6 @@ routes = [
     Route("/api/triage/conversations/{conversation_id}/referrals", propose, methods=["POST"]),
     Route("/api/triage/referrals", overview, methods=["GET"]),
     Route("/api/triage/referrals/{rid}", referral, methods=["GET"]),
-    Route("/api/triage/referrals/{rid}/guardian-consent", guardian_consent, methods=["POST"]),
     Route("/api/triage/referrals/{rid}/send", send, methods=["POST"]),
     Route("/api/triage/referrals/{rid}/cancel", cancel, methods=["POST"]),
     Route("/api/triage/referrals/{rid}/close", close, methods=["POST"]),

@@ -605,6 +605,133 @@ async def test_a_pending_referral_is_delivered_once_after_a_server_restart(
     assert [record["body"]["referral_id"] for record in unit.records()] == [rid]
 
 
+# -- failure and urgency -------------------------------------------------------------------------
+
+FALLBACK = "Bel het AVIM-team Oost-Brabant: 0900-8844, vraag naar de rechercheur mensenhandel."
+
+
+async def test_a_permanent_4xx_stops_retrying_fails_the_referral_and_alerts_supervisors_live(
+    start_server: StartServer, start_intake: StartIntake, tmp_path: Path
+) -> None:
+    refusing = await start_intake(fail_first=1000, fail_status=422)
+    server = await start_referring_server(
+        start_server, tmp_path, {"oost-brabant": refusing.entry(fallback=FALLBACK)}
+    )
+    supervisor = await Counsellor.demo(server, "supervisor")
+    await supervisor.connect()
+    _, counsellor, rid = await consented_referral(server)
+
+    assert (await send(counsellor, rid)).status_code == 202
+
+    live = await supervisor.ws.expect("referral_alert", referral_id=rid, timeout=DEADLINE_S)
+    view = await until_status(counsellor, rid, "failed")
+    await asyncio.sleep(2.5)  # more than two retry intervals (REFERRAL_RETRY_MAX_S is 1)
+    assert len(refusing.attempts()) == 1
+    assert (live["reason"], live["failure"], live["status"]) == ("failed", "HTTP 422", "failed")
+    assert live["unit"]["fallback"] == FALLBACK
+    assert set(live) == {
+        "type",
+        "referral_id",
+        "conversation_id",
+        "reason",
+        "status",
+        "urgent",
+        "failure",
+        "unit",
+    }
+    assert view["failure"] == "HTTP 422"
+    assert view["failed_at"] is not None
+    assert view["sent_at"] is None
+    assert view["unit"]["fallback"] == FALLBACK
+    assert view["delivery"]["next_attempt_at"] is None
+    assert rid in await alerts(supervisor)
+    assert (await referral(counsellor, rid))["status"] == "failed"
+
+
+@pytest.mark.parametrize("status", [408, 409, 425, 429, 503])
+async def test_a_transient_answer_is_retried_until_the_unit_takes_it(
+    start_server: StartServer, start_intake: StartIntake, tmp_path: Path, status: int
+) -> None:
+    busy = await start_intake(fail_first=2, fail_status=status)
+    server = await start_referring_server(start_server, tmp_path, {"oost-brabant": busy.entry()})
+    _, counsellor, rid = await consented_referral(server)
+
+    assert (await send(counsellor, rid)).status_code == 202
+
+    await until_status(counsellor, rid, "sent")
+    assert [a["status"] for a in busy.attempts()] == [status, status, 201]
+
+
+async def test_a_counsellor_sees_no_live_referral_alert_only_supervisors_do(
+    start_server: StartServer, start_intake: StartIntake, tmp_path: Path
+) -> None:
+    refusing = await start_intake(fail_first=1000, fail_status=404)
+    server = await start_referring_server(
+        start_server, tmp_path, {"oost-brabant": refusing.entry()}
+    )
+    _, counsellor, rid = await consented_referral(server)
+
+    assert (await send(counsellor, rid)).status_code == 202
+
+    await until_status(counsellor, rid, "failed")
+    await counsellor.ws.expect_nothing("referral_alert", within=1.0)
+
+
+async def test_an_urgent_referral_is_delivered_before_referrals_sent_earlier(
+    server: Server, unit: Intake
+) -> None:
+    await asyncio.to_thread(unit.stop)
+    _, counsellor, first = await consented_referral(server)
+    _, _, second = await consented_referral(server)
+    _, _, urgent = await consented_referral(server, acutely_unsafe=True)
+    for rid in (first, second, urgent):
+        assert (await send(counsellor, rid)).status_code == 202
+    for rid in (first, second, urgent):
+        await eventually(
+            lambda rid=rid: referral(counsellor, rid),
+            lambda view: view["delivery"]["attempts"] > 0,
+            "a failed delivery attempt",
+        )
+
+    # All three are due when the relay starts again: it takes them in one round.
+    await asyncio.to_thread(server.stop)
+    await asyncio.to_thread(unit.start)
+    await asyncio.sleep(1.2)
+    await asyncio.to_thread(server.start)
+
+    for rid in (first, second, urgent):
+        await until_status(counsellor, rid, "sent", timeout=25)
+    assert unit.records()[0]["body"]["referral_id"] == urgent
+    assert unit.records()[0]["body"]["acutely_unsafe"] is True
+
+
+async def test_an_urgent_referral_the_unit_has_not_received_alerts_supervisors_at_once(
+    start_server: StartServer, unit: Intake, tmp_path: Path
+) -> None:
+    server = await start_server(
+        REFERRAL_UNITS_FILE=str(write_units_file(tmp_path, {"oost-brabant": unit.entry()})),
+        **{
+            **REFERRAL_SETTINGS,
+            "REFERRAL_ALERT_AFTER_S": "600",
+            "REFERRAL_URGENT_ALERT_AFTER_S": "1",
+        },
+    )
+    supervisor = await Counsellor.demo(server, "supervisor")
+    await supervisor.connect()
+    _, counsellor, normal = await consented_referral(server)
+    _, _, urgent = await consented_referral(server, acutely_unsafe=True)
+
+    for rid in (normal, urgent):
+        assert (await send(counsellor, rid)).status_code == 202
+    for rid in (normal, urgent):
+        await until_status(counsellor, rid, "sent")  # delivered, but no unit said "received"
+
+    live = await supervisor.ws.expect("referral_alert", referral_id=urgent, timeout=DEADLINE_S)
+    assert (live["reason"], live["urgent"]) == ("urgent_unreceived", True)
+    await supervisor.ws.expect_nothing("referral_alert", within=1.5, referral_id=normal)
+    await supervisor.ws.expect_nothing("referral_alert", within=0.5, referral_id=urgent)
+
+
 # -- signatures ------------------------------------------------------------------------------------
 
 

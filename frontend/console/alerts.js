@@ -25,6 +25,10 @@ addStrings({
     staffEv_ended_left_queue: 'De bezoeker was te lang weg en is uit de wachtrij gegaan.',
     staffEv_ended_visitor_away: 'De chat is vanzelf gesloten: de bezoeker was te lang weg.',
     staffEv_ended_queue_cleared: 'Uit de wachtrij gehaald door een leidinggevende.',
+    refAlert_failed: 'Verwijzing naar {unit} is geweigerd ({reason}) en wordt niet opnieuw verstuurd.',
+    refAlert_undelivered: 'Verwijzing naar {unit} is nog steeds niet afgeleverd.',
+    refAlert_urgent_unreceived: 'SPOED: verwijzing naar {unit} (acuut onveilig) is nog niet ontvangen.',
+    refAlertDismiss: 'Gezien',
   },
   en: {
     alertSound: 'Sound for a new visitor',
@@ -44,6 +48,10 @@ addStrings({
     staffEv_ended_left_queue: 'The visitor was gone too long and left the queue.',
     staffEv_ended_visitor_away: 'The chat closed itself: the visitor was gone too long.',
     staffEv_ended_queue_cleared: 'Taken out of the queue by a supervisor.',
+    refAlert_failed: 'The referral to {unit} was refused ({reason}) and is not sent again.',
+    refAlert_undelivered: 'The referral to {unit} is still not delivered.',
+    refAlert_urgent_unreceived: 'URGENT: the referral to {unit} (acutely unsafe) has not been received.',
+    refAlertDismiss: 'Seen',
   },
 });
 
@@ -95,6 +103,27 @@ export function escalate(waiting) {
     escalated.add(visitor.conversation_id);
     alert(t('alertLongWait', { name: visitor.pseudonym, n: minutesSince(visitor.queued_at) }), `long-${visitor.conversation_id}`);
   }
+}
+
+/** A supervisor's live referral alert: shown until dismissed, with the unit's phone fallback. */
+export function onReferralAlert(frame) {
+  const list = document.getElementById('referral-alerts');
+  const text = t(`refAlert_${frame.reason}`, { unit: frame.unit?.name ?? '', reason: frame.failure ?? '' });
+  alert(text, `referral-${frame.referral_id}-${frame.reason}`);
+  if (!list) return;
+  const key = `${frame.referral_id}:${frame.reason}`;
+  if ([...list.children].some((li) => li.dataset.key === key)) return;
+  const li = part('li', `notice alert referral-alert${frame.urgent ? ' urgent' : ''}`, '');
+  li.dataset.key = key;
+  li.dataset.reason = frame.reason;
+  li.setAttribute('role', 'alert');
+  li.append(part('span', 'text', text));
+  if (frame.unit?.fallback) li.append(' ', part('span', 'referral-fallback', frame.unit.fallback));
+  const seen = part('button', 'secondary', t('refAlertDismiss'));
+  seen.type = 'button';
+  seen.addEventListener('click', () => li.remove());
+  li.append(' ', seen);
+  list.append(li);
 }
 
 function alert(text, tag) {

@@ -13,7 +13,7 @@ import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
 import { button, part, timeOf } from '/shared/dom.js';
 import {
-  AGE_BANDS, CONSENT_METHODS, CONTACT_METHODS, EXPLOITATION_FORMS, GENDERS, GUARDIANS, OPEN, PROBABLY_DUTCH, SECTORS,
+  AGE_BANDS, CONTACT_METHODS, EXPLOITATION_FORMS, GENDERS, OPEN, PROBABLY_DUTCH, SECTORS,
   ageBandOf, isNewer, sharesList,
 } from '/shared/referral.js';
 
@@ -199,6 +199,9 @@ function onFrame(frame) {
       }
       break;
     }
+    case 'referral_alert': // supervisors only: a referral failed, or is late
+      alerts.onReferralAlert(frame);
+      break;
     case 'queue': {
       if (frame.waiting.length > waiting.length) announce(t('newVisitor'));
       waiting = frame.waiting;
@@ -359,7 +362,7 @@ function createChat(id) {
     transcript: q('.transcript'), typing: q('.typing'), reply: q('.reply textarea'),
     noteText: q('.note-form textarea'), transferField: q('.transfer-field'),
     referrals: new Map(), currentReferral: null, referralForm: q('.referral-form'), referralDetailsOpen: false,
-    guardianDraft: { party: 'parent', method: 'phone' }, quotes: new ChatQuotes(id),
+    trustedAdultOffered: false, quotes: new ChatQuotes(id),
   };
   chats.set(id, chat);
   wirePane(chat);
@@ -596,7 +599,6 @@ function renderReferralLine(li) {
 }
 
 function referralStatusText(referral) {
-  if (referral.status === 'consented' && referral.needs_guardian_consent) return t('refStaff_needsGuardian');
   return t(`refStaff_${referral.status}`);
 }
 
@@ -611,7 +613,7 @@ function referralNews(chat, frame, referral) {
 function mergeReferral(chat, referral) {
   const known = chat.referrals.get(referral.id);
   const newer = isNewer(referral, known);
-  const same = known && known.status === referral.status && known.needs_guardian_consent === referral.needs_guardian_consent;
+  const same = known && known.status === referral.status;
   // An HTTP view of the same state carries more (consent, delivery): take it, but never go back.
   if (newer || (same && 'consent' in referral)) chat.referrals.set(referral.id, referral);
   const before = chat.currentReferral;
@@ -625,6 +627,7 @@ async function loadReferrals(id) {
     const data = await api('GET', `/api/triage/conversations/${encodeURIComponent(id)}/referrals`);
     const chat = chats.get(id);
     if (!chat) return;
+    chat.trustedAdultOffered = data.trusted_adult_offered === true;
     // Oldest first, so the newest ends up current; "sending" is never a chat message, only here.
     const found = [...data.referrals].sort((a, b) => String(a.proposed_at).localeCompare(String(b.proposed_at)));
     for (const referral of found) mergeReferral(chat, referral);
@@ -667,20 +670,14 @@ function renderReferralPanel(chat) {
   const mayAct = chat.status !== 'transferred';
   const actions = [];
   if (mayAct && referral.status === 'consented') {
-    const send = button('primary', t('refSend'), () => referralStep(chat, referral, 'send'));
-    if (referral.needs_guardian_consent) {
-      const why = part('p', 'hint', t('refSendBlocked'));
-      why.id = `referral-send-why-${chat.id}`;
-      send.disabled = true;
-      send.setAttribute('aria-describedby', why.id);
-      items.push(guardianForm(chat, referral), why);
-    }
-    actions.push(send);
+    actions.push(button('primary', t('refSend'), () => referralStep(chat, referral, 'send')));
   }
   if (mayAct && (referral.status === 'proposed' || referral.status === 'consented')) {
     actions.push(button('secondary danger', t('refCancel'), () => referralStep(chat, referral, 'cancel')));
   }
   if (referral.status === 'sending') items.push(part('p', 'hint', t('refSendingHint')));
+  if (referral.trusted_adult) items.push(part('p', 'hint', t('refTrustedAdultNoted')));
+  if (referral.status === 'failed') items.push(...failedNotice(referral));
   if (actions.length) {
     const row = document.createElement('div');
     row.className = 'actions';
@@ -694,28 +691,12 @@ function renderReferralPanel(chat) {
   if (hadFocus) status.focus(); // the focused control was redrawn: keep the reader in the panel
 }
 
-/** A minor answered for themselves: the parent's or guardian's consent, and how it was given. */
-function guardianForm(chat, referral) {
-  const form = document.createElement('form');
-  form.className = 'guardian-form';
-  form.method = 'post';
-  const party = choiceSelect('party', GUARDIANS, 'refGuardian_');
-  const method = choiceSelect('method', CONSENT_METHODS, 'refMethod_');
-  party.value = chat.guardianDraft.party;
-  method.value = chat.guardianDraft.method;
-  party.addEventListener('change', () => { chat.guardianDraft.party = party.value; });
-  method.addEventListener('change', () => { chat.guardianDraft.method = method.value; });
-  const save = document.createElement('button');
-  save.type = 'submit';
-  save.className = 'secondary';
-  save.textContent = t('refGuardianSave');
-  const heading = part('p', 'guardian-heading', t('refGuardianHeading'));
-  form.append(heading, labelled(t('refGuardianParty'), party), labelled(t('refGuardianMethod'), method), save);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    referralStep(chat, referral, 'guardian-consent', { party: party.value, method: method.value });
-  });
-  return form;
+/** Delivery stopped for good: why, and the unit's phone fallback so nobody waits on it. */
+export function failedNotice(referral) {
+  const notice = part('p', 'notice alert', t('refFailed', { reason: referral.failure ?? '' }));
+  notice.setAttribute('role', 'alert');
+  const fallback = referral.unit?.fallback;
+  return fallback ? [notice, part('p', 'referral-fallback', fallback)] : [notice];
 }
 
 async function referralStep(chat, referral, action, body = {}) {
@@ -754,9 +735,13 @@ async function openReferralForm(chat) {
       return;
     }
   }
+  await loadReferrals(chat.id); // the coding may have changed: is the trusted-adult note offered?
   const form = chat.referralForm;
   if (!form.childElementCount) buildReferralForm(chat);
   if (!form.dataset.touched) prefillReferral(chat);
+  const trusted = form.querySelector('[data-field="trusted_adult"]');
+  trusted.hidden = !chat.trustedAdultOffered;
+  if (trusted.hidden) form.elements.trusted_adult.checked = false;
   form.hidden = false;
   chat.pane.querySelector('.referral-open').setAttribute('aria-expanded', 'true');
   form.elements.province.focus();
@@ -816,6 +801,9 @@ function buildReferralForm(chat) {
   const gender = control(choiceSelect('gender', GENDERS, 'refGender_'), 'gender');
   const unsafe = checkbox('acutely_unsafe', 'acutely_unsafe', 'refField_acutely_unsafe');
   unsafe.input.id = id('acutely_unsafe');
+  // Information only, never a gate; not offered when the coding names family as perpetrator.
+  const trusted = checkbox('trusted_adult', 'trusted_adult', 'refTrustedAdult');
+  trusted.input.id = id('trusted_adult');
 
   const formError = part('p', 'field-error form-error', '');
   formError.setAttribute('role', 'alert');
@@ -849,6 +837,7 @@ function buildReferralForm(chat) {
     field(chat, 'nationality', i18nLabel('refNationalityLabel', nationality), dutch.label),
     field(chat, 'contact', i18nLabel('refContactMethod', method), i18nLabel('refContactDetail', detail), detailHint),
     field(chat, 'acutely_unsafe', unsafe.label),
+    field(chat, 'trusted_adult', trusted.label),
     field(chat, 'summary', i18nLabel('refSummaryLabel', summary)),
     formError,
     row,
@@ -1033,6 +1022,7 @@ function readProposal(form) {
     age: ageText && !ageBad ? age : null, age_band: band || null, nationality,
     contact: { method, detail }, acutely_unsafe: elements.acutely_unsafe.checked, summary,
   };
+  if (elements.trusted_adult.checked) body.trusted_adult = true;
   return { body, errors };
 }
 

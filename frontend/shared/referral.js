@@ -10,25 +10,20 @@ export const SECTORS = ['home', 'escort_hotel', 'brothel_club', 'window', 'stree
 export const GENDERS = ['female', 'male', 'neutral', 'unknown'];
 export const AGE_BANDS = ['minor', '18-22', '23-29', '30-39', '40+'];
 export const CONTACT_METHODS = ['phone', 'contact_moment', 'via_organisation'];
-export const PARTIES = ['victim', 'parent', 'guardian'];
-export const GUARDIANS = ['parent', 'guardian'];
-export const CONSENT_METHODS = ['in_chat', 'phone', 'in_person', 'written'];
 export const PROBABLY_DUTCH = 'probably_dutch';
 /** A referral in one of these may still change before it reaches the unit. */
 export const OPEN = new Set(['proposed', 'consented', 'sending']);
 
 // The order a referral's states follow; an update never moves a referral back in it. Replayed
 // or late frames (and HTTP answers racing the socket) can therefore be applied in any order.
-const RANK = { proposed: 1, consented: 2, sending: 3, sent: 4, received: 5, closed: 6, refused: 9, withdrawn: 9, cancelled: 9 };
+const RANK = { proposed: 1, consented: 2, sending: 3, sent: 4, failed: 4, received: 5, closed: 6, refused: 9, withdrawn: 9, cancelled: 9 };
 
 /** True when `next` is newer than `shown` (same referral). */
 export function isNewer(next, shown) {
   if (!shown) return true;
   const a = RANK[next.status] ?? 0;
   const b = RANK[shown.status] ?? 0;
-  if (a !== b) return a > b;
-  // Recording a guardian's consent keeps the status and only clears this flag.
-  return next.status === shown.status && shown.needs_guardian_consent && !next.needs_guardian_consent;
+  return a > b;
 }
 
 export function ageBandOf(age) {

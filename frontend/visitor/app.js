@@ -7,7 +7,7 @@
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
 import { button, part, timeOf } from '/shared/dom.js';
-import { PARTIES, isNewer, sharesList } from '/shared/referral.js';
+import { isNewer, sharesList } from '/shared/referral.js';
 import { dangerAnswer, renderHelp } from '/visitor/door.js';
 
 const $ = (id) => document.getElementById(id);
@@ -382,7 +382,6 @@ function announce(text) {
 
 const latestCards = new Map(); // referral id -> the li of its newest card
 const cards = new WeakMap(); // li -> { origin: the message's referral, shown: newest known, line, news }
-const partyChoice = new Map(); // referral id -> who is answering (minors), kept across redraws
 let focusReferral = null; // the visitor just acted on this referral: its next card takes the focus
 
 function referralItem(referral) {
@@ -390,12 +389,10 @@ function referralItem(referral) {
   const previous = previousLi && cards.get(previousLi);
   const li = document.createElement('li');
   li.dataset.referral = referral.id;
-  const guardian = referral.status === 'consented' && previous?.shown.status === 'consented'
-    && previous.shown.needs_guardian_consent && !referral.needs_guardian_consent;
   const changed = isNewer(referral, previous?.shown); // an HTTP answer may have shown it already
   cards.set(li, {
     origin: referral, shown: changed ? referral : previous.shown,
-    line: guardian ? 'guardian' : referral.status, news: '',
+    line: referral.status, news: '',
   });
   if (previousLi?.contains(document.activeElement)) focusReferral = referral.id;
   latestCards.set(referral.id, li);
@@ -417,14 +414,13 @@ function renderLine(li, card) {
   li.className = 'msg system referral-line';
   li.removeAttribute('aria-labelledby');
   delete li.dataset.status;
-  const key = ['proposed', 'consented', 'guardian'].includes(card.line) ? `refLine_${card.line}` : `refState_${card.line}`;
+  const key = ['proposed', 'consented'].includes(card.line) ? `refLine_${card.line}` : `refState_${card.line}`;
   li.replaceChildren(part('p', 'text', t(key, { name: card.origin.unit?.name ?? '' })));
 }
 
 function stateText(card) {
   const { status, unit } = card.shown;
-  const key = status === 'consented' && card.line === 'guardian' ? 'refState_guardian' : `refState_${status}`;
-  return t(key, { name: unit?.name ?? '' });
+  return t(`refState_${status}`, { name: unit?.name ?? '' });
 }
 
 function renderCard(li, card) {
@@ -458,7 +454,6 @@ function renderCard(li, card) {
   } else if (status === 'sent' || status === 'received') {
     body.push(part('p', 'contact-text', unit.contact_text));
   }
-  if (status === 'consented' && referral.needs_guardian_consent) body.push(part('p', 'notice', t('refState_needsGuardian')));
   if (canAnswer() && status === 'proposed') body.push(answerControls(li, referral));
   if (canAnswer() && status === 'consented') body.push(actionRow(button('secondary', t('refWithdraw'), () => withdraw(li, id))));
   const error = part('p', 'card-error', '');
@@ -475,34 +470,11 @@ function answerControls(li, referral) {
   const box = document.createElement('div');
   box.className = 'card-answer';
   box.append(part('p', 'question', t('refQuestion')));
-  if (referral.shares.age_band === 'minor') box.append(partyField(referral.id));
   box.append(actionRow(
     button('primary', t('refAccept'), () => answer(li, referral.id, true)),
     button('secondary', t('refRefuse'), () => answer(li, referral.id, false)),
   ));
   return box;
-}
-
-/** A minor's consent is legally a parent's or guardian's: whoever answers says who they are. */
-function partyField(id) {
-  const fieldset = document.createElement('fieldset');
-  fieldset.className = 'party';
-  const legend = document.createElement('legend');
-  legend.textContent = t('refWhoAnswers');
-  fieldset.append(legend, part('p', 'hint', t('refMinorHint')));
-  const chosen = partyChoice.get(id) ?? 'victim';
-  for (const party of PARTIES) {
-    const input = document.createElement('input');
-    input.type = 'radio';
-    input.name = `party-${id}`;
-    input.value = party;
-    input.checked = party === chosen;
-    input.addEventListener('change', () => partyChoice.set(id, party));
-    const label = document.createElement('label');
-    label.append(input, ' ', t(`refParty_${party}`));
-    fieldset.append(label);
-  }
-  return fieldset;
 }
 
 function actionRow(...buttons) {
@@ -514,7 +486,7 @@ function actionRow(...buttons) {
 
 
 function answer(li, id, consent) {
-  referralRequest(li, id, 'consent', { consent, party: partyChoice.get(id) ?? 'victim' });
+  referralRequest(li, id, 'consent', { consent }); // her own answer, at every age
 }
 
 function withdraw(li, id) { referralRequest(li, id, 'withdraw', {}); }

@@ -11,7 +11,8 @@ Run it alone::
 
     python -m tests.support.intake --port 8123 --secret S --records /tmp/records.jsonl
 
-``--fail-first N`` answers ``503`` to the first N properly signed requests (nothing registered);
+``--fail-first N`` answers ``503`` (or ``--fail-status``) to the first N properly signed requests
+(nothing registered);
 ``--slow-first N --slow-s S`` registers the first N new referrals but answers only after S
 seconds, as a unit whose answer is lost to a timeout would.
 """
@@ -92,6 +93,7 @@ class Behaviour:
     records: Path
     attempts: Path
     fail_first: int = 0
+    fail_status: int = 503
     slow_first: int = 0
     slow_s: float = 0.0
     #: Idempotency keys already registered, from the records file (they survive restarts).
@@ -151,8 +153,8 @@ def build_app(behaviour: Behaviour) -> Any:
             return JSONResponse({"status": "duplicate"})
         if behaviour.failed < behaviour.fail_first:
             behaviour.failed += 1
-            log_attempt(request, raw, "failed", 503)
-            return JSONResponse({"error": "unavailable"}, status_code=503)
+            log_attempt(request, raw, "failed", behaviour.fail_status)
+            return JSONResponse({"error": "refused"}, status_code=behaviour.fail_status)
         behaviour.seen.add(key)
         append_jsonl(
             behaviour.records,
@@ -211,6 +213,7 @@ class Intake:
     secret: str
     data_dir: Path
     fail_first: int = 0
+    fail_status: int = 503
     slow_first: int = 0
     slow_s: float = 0.0
     process: subprocess.Popen[str] | None = None
@@ -234,11 +237,18 @@ class Intake:
     def log_path(self) -> Path:
         return self.data_dir / "intake.log"
 
-    def entry(self, secret: str | None = None, contact_text: str | None = None) -> dict[str, str]:
+    def entry(
+        self,
+        secret: str | None = None,
+        contact_text: str | None = None,
+        fallback: str | None = None,
+    ) -> dict[str, str]:
         """This unit's entry in ``REFERRAL_UNITS_FILE`` (``secret`` to configure a wrong one)."""
         entry = {"url": self.url, "secret": secret or self.secret}
         if contact_text is not None:
             entry["contact_text"] = contact_text
+        if fallback is not None:
+            entry["fallback"] = fallback
         return entry
 
     def start(self) -> Intake:
@@ -256,6 +266,8 @@ class Intake:
             str(self.attempts_path),
             "--fail-first",
             str(self.fail_first),
+            "--fail-status",
+            str(self.fail_status),
             "--slow-first",
             str(self.slow_first),
             "--slow-s",
@@ -292,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=Path, required=True)
     parser.add_argument("--attempts", type=Path)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--fail-status", type=int, default=503)
     parser.add_argument("--slow-first", type=int, default=0)
     parser.add_argument("--slow-s", type=float, default=0.0)
     args = parser.parse_args(argv)
@@ -300,6 +313,7 @@ def main(argv: list[str] | None = None) -> None:
         records=args.records,
         attempts=args.attempts or args.records.with_suffix(".attempts.jsonl"),
         fail_first=args.fail_first,
+        fail_status=args.fail_status,
         slow_first=args.slow_first,
         slow_s=args.slow_s,
     )

@@ -125,7 +125,9 @@ class Relay:
 
     async def deliver_due(self) -> None:
         deliveries = await self._referrals.store.claim_due(self._clock(), self._lease, BATCH)
-        await asyncio.gather(*(self._deliver(delivery) for delivery in deliveries))
+        # Acutely unsafe ones go out before the others start, not merely alongside them.
+        for urgent in (True, False):
+            await asyncio.gather(*(self._deliver(d) for d in deliveries if d.urgent is urgent))
 
     async def _deliver(self, delivery: Delivery) -> None:
         failure = await self._post(delivery)

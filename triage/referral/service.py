@@ -152,10 +152,10 @@ class Referrals:
         if staff.role is not Role.SUPERVISOR:
             raise Forbidden("Only supervisors see every referral.")
         alert_after = timedelta(seconds=self._settings.referral_alert_after_s)
-        return Overview(
-            referrals=await self.store.all(OVERVIEW_LIMIT),
-            alerts=await self.store.undelivered_since(self._clock() - alert_after),
-        )
+        referrals = await self.store.all(OVERVIEW_LIMIT)
+        late = await self.store.undelivered_since(self._clock() - alert_after)
+        failed = [r.id for r in referrals if r.status is Status.FAILED and r.id not in late]
+        return Overview(referrals=referrals, alerts=late + failed)
 
     # -- the visitor ------------------------------------------------------------------------------
 

@@ -64,6 +64,7 @@ class Delivery:
     idempotency_key: str
     body: str
     attempts: int
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,7 @@ class ReferralStore(Store):
                         idempotency_key=referral.idempotency_key,
                         body=outbox.body,
                         attempts=outbox.attempts,
+                        urgent=outbox.urgent,
                     )
                 )
             return deliveries

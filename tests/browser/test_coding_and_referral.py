@@ -104,3 +104,47 @@ async def test_the_visitor_consents_to_the_proposed_referral_and_it_reaches_the_
     [record] = await asyncio.to_thread(unit.records)
     assert record["body"]["summary"] == "Paspoort ingenomen; wil aangifte doen."
     assert record["body"]["consent"]["party"] == "victim"
+
+
+async def test_a_15_year_olds_referral_reaches_the_unit_with_only_her_own_consent(
+    browse: OpenBrowsers, referring_server: Server, unit: Intake
+) -> None:
+    visitor, counsellor, _ = await in_chat(browse(referring_server))
+    await pane(counsellor).get_by_text("Codering en koppelen").click()
+    coding = pane(counsellor).locator(".coding-form")
+    await coding.get_by_label("Leeftijd slachtoffer").fill("15")
+    await coding.get_by_role("button", name="Codering opslaan").click()
+    await expect(coding.get_by_text("Opgeslagen om")).to_be_visible()
+
+    await pane(counsellor).get_by_role("button", name="Verwijzen naar politie (AVIM)").click()
+    form = pane(counsellor).locator(".referral-form")
+    await form.get_by_label("Provincie").select_option(label="Noord-Brabant")
+    await form.get_by_label("Eenheid").select_option(label="Oost-Brabant")
+    await form.get_by_label("seksuele uitbuiting").check()
+    await form.get_by_label("Leeftijd (leeg als onbekend)").fill("15")
+    await form.get_by_label("Nationaliteit").fill("NL")
+    await form.get_by_label("Details").fill("+31 6 1234 5678")
+    await form.get_by_label("Samenvatting").fill("Wil met de politie praten; niet via thuis.")
+    await form.get_by_role("button", name="Voorstel aan de bezoeker tonen").click()
+
+    card = visitor.locator(".referral-card")
+    await expect(card.get_by_role("heading", name="Verwijzing naar de politie")).to_be_visible()
+    # Nobody but she is asked: no parent, no guardian, no "who is answering".
+    await expect(card.get_by_text("ouder", exact=False)).to_have_count(0)
+    await expect(card.get_by_text("voogd", exact=False)).to_have_count(0)
+    await expect(card.locator("fieldset.party")).to_have_count(0)
+    await card.get_by_role("button", name="Ja, ik geef toestemming").click()
+    await expect(card.get_by_text("Je hebt toestemming gegeven.")).to_be_visible()
+
+    panel = pane(counsellor).locator(".referral")
+    await expect(panel.get_by_text("toestemming gegeven")).to_be_visible()
+    counsellor.once("dialog", lambda dialog: dialog.accept())
+    send = panel.get_by_role("button", name="Versturen")
+    await expect(send).to_be_enabled()
+    await send.click()
+    await expect(panel.get_by_text("verstuurd naar de eenheid")).to_be_visible()
+    [record] = await asyncio.to_thread(unit.records)
+    assert record["body"]["age"] == 15
+    assert record["body"]["age_band"] == "minor"
+    assert record["body"]["consent"]["party"] == "victim"
+    assert "guardian" not in record["body"]["consent"]

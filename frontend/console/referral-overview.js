@@ -6,7 +6,7 @@ import { dateTime, failure, labelled, statusLine, table } from '/console/ui.js';
 import { button, part } from '/shared/dom.js';
 import { t } from '/shared/i18n.js';
 
-const CLOSABLE = new Set(['sent', 'received']);
+const CLOSABLE = new Set(['sent', 'received', 'failed']);
 const status = statusLine();
 const alertsBox = document.createElement('div');
 const listBox = document.createElement('div');
@@ -28,7 +28,10 @@ async function refresh() {
     }
     const rows = referrals.map((r) => {
       const state = part('span', `referral-state${stuck.has(r.id) ? ' stuck' : ''}`, t(`refStaff_${r.status}`));
-      const delivery = r.delivery.attempts ? t('referralsAttempts', { n: r.delivery.attempts }) : '';
+      let delivery = r.delivery.attempts ? t('referralsAttempts', { n: r.delivery.attempts }) : '';
+      if (r.status === 'failed') { // refused for good: why, and how to reach the unit instead
+        delivery = part('span', 'referral-failed', `${r.failure ?? ''} ${r.unit.fallback ?? ''}`.trim());
+      }
       const action = CLOSABLE.has(r.status) ? button('secondary', t('referralsClose'), (event) => closeForm(r, event.target)) : '';
       return [r.unit.name, state, dateTime(r.proposed_at), dateTime(r.sent_at), delivery, r.outcome ?? '', action];
     });

@@ -97,3 +97,15 @@ async def test_pages_scripts_and_api_answers_are_never_stored(server: Server) ->
             response = await client.get(path)
             assert response.headers["cache-control"] == "no-store", path
     assert (await counsellor.http("GET", "/api/staff/me")).headers["cache-control"] == "no-store"
+
+
+async def test_the_visitor_page_carries_the_configured_title_and_landing(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(VISITOR_PAGE_TITLE="Weer vandaag", QUICK_EXIT_URL="https://nos.nl/")
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        for path in ("/", "/index.html"):
+            page = (await client.get(path)).text
+            assert "<title>Weer vandaag</title>" in page
+            assert '<meta name="quick-exit-url" content="https://nos.nl/"' in page
+            assert "<title>Chat</title>" not in page

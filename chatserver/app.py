@@ -10,7 +10,6 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
-from starlette.staticfiles import StaticFiles
 
 from chatserver.chat import utc_now
 from chatserver.errors import ChatError
@@ -20,6 +19,7 @@ from chatserver.settings import Settings
 from chatserver.transport import http_ops, http_staff, http_visitor, openapi
 from chatserver.transport.http import chat_error_response
 from chatserver.transport.middleware import SameOriginWrites, SecurityHeaders
+from chatserver.transport.pages import Pages
 from chatserver.transport.routing import Frontend, one_route_per_path
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
 from triage import flood
@@ -100,7 +100,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *openapi.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
-        Frontend("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
+        Frontend("/", Pages(FRONTEND, settings)),
     ]
     return Starlette(
         routes=one_route_per_path(routes),

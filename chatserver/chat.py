@@ -32,7 +32,7 @@ from chatserver.domain.roles import require_chat_role
 from chatserver.domain.text import clean_text
 from chatserver.domain.tokens import new_token, token_digest
 from chatserver.errors import QueueFull, ResumeImpossible, ServiceClosed
-from chatserver.metrics import QUEUE_WAIT, Reading
+from chatserver.metrics import QUEUE_WAIT, QUICK_EXITS, Reading
 from chatserver.protocol.server import (
     conversation_summary,
     message_frame,
@@ -122,9 +122,16 @@ class ChatService:
     async def set_profile(self, conversation_id: str, profile: VisitorProfile) -> None:
         await self.repository.set_profile(conversation_id, profile)
 
-    async def end_by_visitor(self, conversation_id: str) -> None:
-        message = await self.repository.end_by_visitor(conversation_id, now=self._clock())
+    async def end_by_visitor(self, conversation_id: str, *, quick_exit: bool = False) -> None:
+        """End by the visitor; a quick exit is its own event, so the counsellor knows the
+        visitor may no longer be safe. Only the first end counts (and is counted)."""
+        event = Event.ENDED_QUICK_EXIT if quick_exit else Event.ENDED_BY_VISITOR
+        message = await self.repository.end_by_visitor(
+            conversation_id, event=event, now=self._clock()
+        )
         if message is not None:
+            if quick_exit:
+                QUICK_EXITS.inc()
             await self.announce(message)
             await self._publish(topics.QUEUE, {"kind": "queue"})
 

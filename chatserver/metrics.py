@@ -57,6 +57,13 @@ DELIVERY_FAILURES = Counter(
     registry=REGISTRY,
 )
 
+QUICK_EXITS = Counter(
+    "chat_quick_exits",
+    "Chats the visitor left by the quick exit (button, Esc twice or Shift three times): "
+    "each one a visitor who may no longer be safe.",
+    registry=REGISTRY,
+)
+
 ROLES = ("visitor", "staff")
 
 

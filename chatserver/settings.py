@@ -55,6 +55,11 @@ class Settings:
         ("Veilig Thuis", "0800 2000"),
         ("Centrum Seksueel Geweld", "0800 0188"),
     )
+    #: Quick exit (docs/privacy.md): where the visitor lands, an innocuous page outside the
+    #: helpline (an absolute http(s) URL, or a path on this server such as ``/neutral.html``),
+    #: and the tab title of the visitor's pages, which says nothing about help or violence.
+    quick_exit_url: str = "https://www.weeronline.nl/"
+    visitor_page_title: str = "Weerbericht"
     message_max_chars: int = 4000
     note_max_chars: int = 4000
     frame_max_bytes: int = 16 * 1024
@@ -170,6 +175,8 @@ class Settings:
                 "VISITOR_AWAY_AUTOCLOSE_S", cls.visitor_away_autoclose_s, minimum=0
             ),
             help_alternatives=reader.pairs("HELP_ALTERNATIVES") or cls.help_alternatives,
+            quick_exit_url=reader.landing("QUICK_EXIT_URL", cls.quick_exit_url),
+            visitor_page_title=reader.text("VISITOR_PAGE_TITLE", cls.visitor_page_title),
             message_max_chars=reader.integer("MESSAGE_MAX_CHARS", cls.message_max_chars, minimum=1),
             note_max_chars=reader.integer("NOTE_MAX_CHARS", cls.note_max_chars, minimum=1),
             frame_max_bytes=reader.integer("FRAME_MAX_BYTES", cls.frame_max_bytes, minimum=256),
@@ -276,6 +283,18 @@ class _Reader:
             )
         except ValueError as error:
             raise SettingsError(f"{name}: {error}") from None
+
+    def landing(self, name: str, default: str) -> str:
+        """An absolute http(s) URL or a path on this server: never ``javascript:`` or the like."""
+        value = self.text(name, default)
+        scheme, _, rest = value.partition("://")
+        local = value.startswith("/") and not value.startswith("//")
+        if not local and not (scheme.lower() in ("http", "https") and rest and " " not in value):
+            raise SettingsError(
+                f"{name} must be an http(s) URL such as {default} or a path like /neutral.html,"
+                f" got {value!r}"
+            )
+        return value
 
     def integer(self, name: str, default: int, *, minimum: int) -> int:
         raw = self._environ.get(name)

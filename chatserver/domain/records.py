@@ -28,6 +28,8 @@ class Event(StrEnum):
     COUNSELLOR_JOINED = "counsellor_joined"
     TRANSFERRED = "transferred"
     ENDED_BY_VISITOR = "ended_by_visitor"
+    #: The visitor used the quick exit ("Snel weg"): they may no longer be safe.
+    ENDED_QUICK_EXIT = "ended_quick_exit"
     ENDED_BY_COUNSELLOR = "ended_by_counsellor"
     #: The visitor had no socket for the grace period while waiting: they left the queue.
     ENDED_LEFT_QUEUE = "ended_left_queue"

@@ -77,6 +77,8 @@ class Transfer:
 class End:
     conversation_id: str
     ref: str | None = None
+    #: The visitor left by the quick exit, not by ending the chat.
+    quick_exit: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,11 @@ _VISITOR_SPECS: dict[str, _Spec] = {
         lambda d, c: Profile(_optional_int(d, "age"), _optional_text(d, "gender")),
     ),
     "sync": _spec("last_seq", "", lambda d, c: Sync(c, _seq(d.get("last_seq"), "last_seq"))),
-    "end": _spec("", "", lambda d, c: End(c)),
+    "end": _spec(
+        "",
+        "quick_exit",
+        lambda d, c: End(c, quick_exit="quick_exit" in d and _boolean(d, "quick_exit")),
+    ),
     "ping": _spec("", "", lambda d, c: Ping()),
 }
 

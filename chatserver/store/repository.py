@@ -302,14 +302,16 @@ class Repository(Store):
             row.counsellor_id = target.id
             return await _append_event(session, row, Event.TRANSFERRED, _staff(target), now)
 
-    async def end_by_visitor(self, conversation_id: str, *, now: datetime) -> Message | None:
+    async def end_by_visitor(
+        self, conversation_id: str, *, event: Event, now: datetime
+    ) -> Message | None:
         """End the chat and forget the resume token; ``None`` if it had already ended."""
         async with self._transaction() as session:
             row = await _locked_conversation(session, conversation_id)
             row.resume_token_hash = None
             if row.status == Status.ENDED:
                 return None
-            return await _end_by_system(session, row, Event.ENDED_BY_VISITOR, now)
+            return await _end_by_system(session, row, event, now)
 
     async def end_by_staff(self, conversation_id: str, *, by: Staff, now: datetime) -> Message:
         async with self._transaction() as session:

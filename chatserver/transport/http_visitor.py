@@ -7,9 +7,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatserver.domain.profile import PROFILE_FIELDS, parse_danger, parse_profile
-from chatserver.errors import InvalidInput
+from chatserver.errors import ChatError, InvalidInput
 from chatserver.protocol.server import timestamp
-from chatserver.transport.http import bearer_token, ok, read_json, runtime_of
+from chatserver.transport.http import (
+    bearer_token,
+    chat_error_response,
+    ok,
+    read_json,
+    runtime_of,
+)
 
 
 async def status(request: Request) -> Response:
@@ -50,12 +56,27 @@ async def start_chat(request: Request) -> Response:
     )
 
 
+#: The exit answer asks the browser to drop this site's cache and storage (docs/privacy.md);
+#: sent on a refusal too, since the page is gone either way.
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
+
+
 async def quick_exit(request: Request) -> Response:
-    """End the chat and revoke the resume token; the browser side forgets the rest.
+    """End the chat as a quick exit and revoke the resume token; the browser forgets the rest.
 
     The token may come in the body too, as ``{"resume_token": ...}``, because a page that
     is being left can only send with ``navigator.sendBeacon``, which sets no headers.
     """
+    try:
+        await _quick_exit(request)
+    except ChatError as error:
+        response = await chat_error_response(request, error)
+        response.headers.update(CLEAR_SITE_DATA)
+        return response
+    return Response(status_code=204, headers=CLEAR_SITE_DATA)
+
+
+async def _quick_exit(request: Request) -> None:
     runtime = runtime_of(request)
     body = await read_json(request, ("resume_token",))
     if "resume_token" not in body:
@@ -67,8 +88,7 @@ async def quick_exit(request: Request) -> Response:
             "'resume_token' must be the token the chat started with", field="resume_token"
         )
     conversation = await runtime.chat.resume_visitor(token)
-    await runtime.chat.end_by_visitor(conversation.id)
-    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    await runtime.chat.end_by_visitor(conversation.id, quick_exit=True)
 
 
 routes = [

@@ -26,6 +26,9 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
+    # Nothing of the chat stays in the browser's cache for someone else to find on the device:
+    # pages, scripts, styles and API answers alike, visitor and console (docs/privacy.md).
+    "cache-control": "no-store",
 }
 
 

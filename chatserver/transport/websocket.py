@@ -363,7 +363,7 @@ class VisitorConnection(Connection):
             case f.Sync():
                 self.outbound.resync(conversation_id, frame.last_seq)
             case f.End():
-                await chat.end_by_visitor(conversation_id)
+                await chat.end_by_visitor(conversation_id, quick_exit=frame.quick_exit)
                 self.reply({"type": "ended", "conversation_id": conversation_id, "ref": frame.ref})
 
 

@@ -5,6 +5,7 @@ import '/console/strings.js'; // first: the console's own texts, before anything
 import { api, getToken, path, setToken } from '/console/api.js';
 import * as alerts from '/console/alerts.js';
 import { CodingForm } from '/console/coding.js';
+import { QUICK_EXIT, markQuickExit } from '/console/quickexit.js';
 import { PersonLinks } from '/console/persons.js';
 import { ChatQuotes } from '/console/quotes.js';
 import { labelled } from '/console/ui.js';
@@ -257,8 +258,13 @@ function onMessage(frame) {
   const chat = chats.get(frame.conversation_id) ?? upsert({ id: frame.conversation_id, status: 'active' });
   if (frame.client_msg_id) document.getElementById(`echo-${frame.client_msg_id}`)?.remove();
   const referral = frame.kind === 'referral' && frame.referral;
-  insertMessage(chat, frame.kind === 'event' ? eventItem(frame) : referral ? referralLine(referral) : textItem(chat, frame));
+  const item = frame.kind === 'event' ? eventItem(frame) : referral ? referralLine(referral) : textItem(chat, frame);
+  insertMessage(chat, item);
   if (referral) { referralNews(chat, frame, referral); return; }
+  if (frame.kind === 'event' && frame.text === QUICK_EXIT) {
+    chat.quickExit = true;
+    markQuickExit(chat, item, frame.seq > chat.historyUntil ? announce : null);
+  }
   if (frame.kind === 'event' && frame.text.startsWith('ended_')) setStatus(chat, 'ended');
   if (frame.author !== 'visitor') return;
   showTyping(chat, false);
@@ -483,6 +489,7 @@ function renderHead(chat) {
 function renderTab(chat) {
   chat.tab.replaceChildren(part('span', 'who', chat.pseudonym), ' ', part('span', 'tab-status', statusText(chat.status)));
   if (chat.unread) chat.tab.append(' ', part('span', 'badge', `${chat.unread} ${t('unread')}`));
+  if (chat.quickExit) chat.tab.append(' ', part('span', 'badge quick-exit', t('quickExitTab')));
   chat.tab.dataset.status = chat.status;
 }
 

@@ -10,7 +10,7 @@ const STRINGS = {
     // visitor: start
     heading: 'Anoniem chatten',
     intro: 'Praat met een hulpverlener over wat je hebt meegemaakt. Je hoeft je naam niet te noemen.',
-    safetyTip: 'Veilig chatten: gebruik als het kan een privévenster. Moet je snel weg? Klik op ‘Snel weg’ of druk twee keer op Esc. Deze pagina onthoudt niets nadat je het tabblad sluit.',
+    safetyTip: 'Veilig chatten: gebruik als het kan een privévenster. Moet je snel weg? Klik op ‘Snel weg’, druk drie keer op Shift of twee keer op Esc. Deze pagina onthoudt niets nadat je het tabblad sluit.',
     optionalIntro: 'Deze vragen mag je overslaan. Ze helpen ons om je beter te helpen.',
     ageLabel: 'Je leeftijd (niet verplicht)',
     genderLabel: 'Ik ben (niet verplicht)',
@@ -274,7 +274,7 @@ const STRINGS = {
     quickExitLabel: 'Quick exit: leave this page immediately',
     heading: 'Chat anonymously',
     intro: 'Talk to a counsellor about what happened to you. You do not have to give your name.',
-    safetyTip: 'Chat safely: use a private window if you can. Need to leave fast? Press ‘Quick exit’ or press Esc twice. This page forgets everything once you close the tab.',
+    safetyTip: 'Chat safely: use a private window if you can. Need to leave fast? Press ‘Quick exit’, press Shift three times or Esc twice. This page forgets everything once you close the tab.',
     optionalIntro: 'You may skip these questions. They help us help you.',
     ageLabel: 'Your age (optional)',
     genderLabel: 'I am (optional)',

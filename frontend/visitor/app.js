@@ -9,6 +9,7 @@ import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
 import { button, part, timeOf } from '/shared/dom.js';
 import { isNewer, sharesList } from '/shared/referral.js';
 import { dangerAnswer, renderHelp } from '/visitor/door.js';
+import { exitUrl, listenForExitKeys } from '/visitor/exit.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,35 +30,38 @@ function loadSession() {
 function saveSession() { if (session) sessionStorage.setItem('chat', JSON.stringify(session)); }
 function clearSession() { session = null; sessionStorage.removeItem('chat'); }
 
-// -- quick exit: button or Esc twice -------------------------------------------------------------
+// -- quick exit: button, Esc twice or Shift three times (frontend/visitor/exit.js) ----------------
 
 function quickExit() {
   document.documentElement.classList.add('leaving'); // hide the chat at once, before navigating
   const token = session?.token;
   if (token) {
-    // A keepalive fetch outlives the page and can carry the Authorization header.
+    // A keepalive fetch outlives the page and can carry the Authorization header; where it
+    // is missing or refused at once, a beacon carries the token in its body. Neither is awaited.
+    let sent = false;
     try {
       fetch('/api/visitor/exit', {
         method: 'POST', keepalive: true, cache: 'no-store', credentials: 'omit',
         headers: { Authorization: `Bearer ${token}` },
       }).catch(() => {});
-    } catch { /* leave anyway */ }
-    conn?.send({ type: 'end' }); // second route, in case the fetch is blocked
+      sent = true;
+    } catch { /* try the beacon */ }
+    if (!sent) {
+      try {
+        navigator.sendBeacon('/api/visitor/exit', new Blob([JSON.stringify({ resume_token: token })], { type: 'application/json' }));
+      } catch { /* leave anyway */ }
+    }
+    conn?.send({ type: 'end', quick_exit: true }); // second route, in case the fetch is blocked
   }
   // Forget before leaving: a message arriving in the last instant must not write it back.
   conn?.stop();
   conn = null;
   session = null;
   sessionStorage.clear();
-  location.replace('/neutral.html'); // replace: the chat page leaves no back-button entry
+  location.replace(exitUrl()); // replace: the chat page leaves no back-button entry
 }
 
-let lastEscape = -Infinity;
-addEventListener('keydown', (event) => {
-  if (event.key !== 'Escape') return;
-  if (event.timeStamp - lastEscape < 1500) quickExit();
-  lastEscape = event.timeStamp;
-});
+listenForExitKeys(quickExit, $('quick-exit-live'));
 $('quick-exit').addEventListener('click', quickExit);
 
 // -- language ------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEDUCE_CACHE = ROOT / "var" / "deduce-cache"
 #: Password hashing is not what most tests are about: cheap parameters make each start faster.
 QUICK_HASHING = {"ARGON2_MEMORY_KIB": "8", "ARGON2_TIME_COST": "1"}
+#: Tests never leave the machine: the quick exit lands on the server's own neutral page.
+LOCAL_EXIT = {"QUICK_EXIT_URL": "/neutral.html"}
 DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^']+)'")
 
 
@@ -172,7 +174,7 @@ def sqlite_server(tmp_path: Path, **env: str) -> Server:
     return Server(
         port=free_port(),
         data_dir=data_dir,
-        env={"DATABASE_URL": database, "BROKER_URL": "memory://", **env},
+        env={"DATABASE_URL": database, "BROKER_URL": "memory://", **LOCAL_EXIT, **env},
     )
 
 
@@ -182,7 +184,7 @@ def postgres_server(tmp_path: Path, database_url: str, **env: str) -> Server:
     return Server(
         port=free_port(),
         data_dir=data_dir,
-        env={"DATABASE_URL": database_url, "BROKER_URL": "memory://", **env},
+        env={"DATABASE_URL": database_url, "BROKER_URL": "memory://", **LOCAL_EXIT, **env},
     )
 
 

@@ -164,6 +164,14 @@ class _Report:
         self.persons = year.persons
         self.bound_persons = bound_persons
         self.combinations = form_combinations(year.edition)
+        #: ckm-2022b codes one main relation; ckm-2022 a multi-select of relations.
+        self.relation = next(
+            name for name in ("perpetrator_main", "perpetrator_relation") if self.edition.has(name)
+        )
+
+    def present(self, name: str) -> str:
+        """The code for "yes" of a yes/no or presence (mentioned / not mentioned) variable."""
+        return "mentioned" if "mentioned" in self.edition.variable(name).codes else "yes"
 
     def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
         return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
@@ -415,23 +423,23 @@ class _Report:
         table = "perpetrator_relation"
         return self.table(
             table,
-            self.group((table, "all"), table, self.persons),
+            self.group((table, "all"), self.relation, self.persons),
             self.group(
                 (table, "family"),
                 "perpetrator_family",
-                _with(self.persons, table, "family"),
+                _with(self.persons, self.relation, "family"),
                 derived=(Sum("parents", ROWS[table, "parents"], PARENTS),),
             ),
             self.group(
                 (table, "social_environment"),
                 "perpetrator_social",
-                _with(self.persons, table, "social_environment"),
+                _with(self.persons, self.relation, "social_environment"),
             ),
         )
 
     def perpetrator_relation_by_form(self) -> Table:
         table = "perpetrator_relation_by_form"
-        return self.table(table, *self.per_form(table, "perpetrator_relation"))
+        return self.table(table, *self.per_form(table, self.relation))
 
     def meeting(self) -> Table:
         applicable = [p for p in self.persons if p.values.get("meeting_channel") != NOT_APPLICABLE]
@@ -448,14 +456,14 @@ class _Report:
     def perpetrators_and_victims(self) -> Table:
         table = "perpetrators_and_victims"
 
+        names = ("multiple_perpetrators", "other_victims_known")
+        yes = tuple(self.present(name) for name in names)
+
         def both(person: PersonRecord) -> str | None:
-            answers = (
-                answer(person, "multiple_perpetrators"),
-                answer(person, "other_victims_known"),
-            )
+            answers = tuple(answer(person, name) for name in names)
             if None in answers:
                 return None
-            return "both" if answers == ("yes", "yes") else "not_both"
+            return "both" if answers == yes else "not_both"
 
         return self.table(
             table,
@@ -472,6 +480,8 @@ class _Report:
     def coercion(self) -> Table:
         table = "coercion_means"
         mentioned = [p for p in self.persons if chosen(p, table) is not None]
+        if self.edition.has("coercion_mentioned"):
+            mentioned = _with(self.persons, "coercion_mentioned", "mentioned")
         everyone = len(self.persons)
         at_least_one = Group(
             "at_least_one",
@@ -502,21 +512,23 @@ class _Report:
 
     def client_knowledge(self) -> Table:
         table = "client_knowledge"
-        clients = _with(self.persons, "chatter_background", "client")
+        if self.edition.has("clients_discussed"):
+            # ckm-2022b: wherever clients are discussed; "should have known" is never summed
+            # with "knew" (CKM left those out of its count of clients who knew).
+            clients = _with(self.persons, "clients_discussed", "mentioned")
+            derived: tuple[Sum, ...] = ()
+        else:
+            clients = _with(self.persons, "chatter_background", "client")
+            derived = (
+                Sum(
+                    "knew_or_should_have_known",
+                    ROWS[table, "knew_or_should_have_known"],
+                    ("yes", "should_have_known"),
+                ),
+            )
         return self.table(
             table,
-            self.group(
-                (table, "knowledge"),
-                table,
-                clients,
-                derived=(
-                    Sum(
-                        "knew_or_should_have_known",
-                        ROWS[table, "knew_or_should_have_known"],
-                        ("yes", "should_have_known"),
-                    ),
-                ),
-            ),
+            self.group((table, "knowledge"), table, clients, derived=derived),
             self.group((table, "indicators"), "client_indicators", clients),
         )
 

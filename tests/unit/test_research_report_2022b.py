@@ -1,0 +1,83 @@
+"""A year coded under ckm-2022b: the report reads presence variables, main relation and clients."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from triage.codebook import UNKNOWN, load_edition
+from triage.research.dataset.pipeline import ConversationRecord, count_year
+from triage.research.report.figures import yearly_tables
+from triage.research.report.tables import Table
+
+EDITION = load_edition("ckm-2022b")
+
+VICTIM: dict[str, Any] = {"chatter_background": "victim", "exploitation_form": ["sexual"]}
+CODINGS: list[dict[str, Any]] = [
+    {
+        **VICTIM,
+        "perpetrator_main": "family",
+        "perpetrator_family": "father_stepfather",
+        "multiple_perpetrators": "mentioned",
+        "perpetrator_others": ["ex_partner"],
+        "other_victims_known": "mentioned",
+        "coercion_mentioned": "mentioned",
+        "coercion_means": ["living_in", "sextortion"],
+        "clients_discussed": "mentioned",
+        "client_knowledge": "knew",
+        "client_indicators": ["trafficker_present", "client_filmed"],
+    },
+    {
+        **VICTIM,
+        "perpetrator_main": "ex_partner",
+        "multiple_perpetrators": "not_mentioned",
+        "other_victims_known": "not_mentioned",
+        "coercion_mentioned": "not_mentioned",
+        "clients_discussed": "mentioned",
+        "client_knowledge": "should_have_known",
+        "client_indicators": ["none_mentioned"],
+    },
+    {
+        **VICTIM,
+        "perpetrator_main": "ex_partner",
+        "multiple_perpetrators": UNKNOWN,
+        "other_victims_known": "not_mentioned",
+        "coercion_mentioned": "not_mentioned",
+        "clients_discussed": "not_mentioned",
+    },
+]
+
+
+def tables() -> dict[str, Table]:
+    records = [
+        ConversationRecord(f"c{i}", datetime(2022, 3, 1 + i, 12, tzinfo=UTC), None, True, None, c)
+        for i, c in enumerate(CODINGS)
+    ]
+    return {
+        t.key: t for t in yearly_tables(count_year(records, 2022, edition=EDITION), small_cell=1)
+    }
+
+
+def test_the_main_relation_partitions_the_victims_and_adds_up_to_all_known() -> None:
+    group = tables()["perpetrator_relation"].group("all")
+    assert group.partition
+    assert (group.row("family").count, group.row("ex_partner").count, group.n) == (1, 2, 3)
+
+
+def test_not_mentioned_counts_in_the_denominator_and_unknown_does_not() -> None:
+    table = tables()["perpetrators_and_victims"]
+    multiple = table.group("multiple_perpetrators")
+    assert (multiple.row("mentioned").count, multiple.n) == (1, 2)
+    others = table.group("other_victims_known")
+    assert (others.row("mentioned").count, others.n) == (1, 3)
+
+
+def test_coercion_means_count_the_visitors_with_them_mentioned_over_everyone() -> None:
+    row = tables()["coercion_means"].group("at_least_one").row("at_least_one")
+    assert (row.count, row.n) == (1, 3)
+
+
+def test_client_knowledge_counts_wherever_clients_are_discussed_should_have_known_apart() -> None:
+    group = tables()["client_knowledge"].group("knowledge")
+    assert (group.row("knew").count, group.row("should_have_known").count, group.n) == (1, 1, 2)
+    assert not any(row.derived for row in group.rows)

@@ -207,6 +207,8 @@ def test_the_report_has_every_table_of_the_yearly_figures() -> None:
         "coercion_means",
         "criminal_acts",
         "client_knowledge",
+        "referral_source",
+        "chat_language",
         "comparison",
     ]
 

@@ -81,3 +81,20 @@ def test_client_knowledge_counts_wherever_clients_are_discussed_should_have_know
     group = tables()["client_knowledge"].group("knowledge")
     assert (group.row("knew").count, group.row("should_have_known").count, group.n) == (1, 1, 2)
     assert not any(row.derived for row in group.rows)
+
+
+def test_the_client_analysis_counts_over_every_conversation_about_clients() -> None:
+    group = tables()["client_knowledge"].group("analysis")
+    two = group.row("two_or_more_indicators")
+    assert (two.count, two.n) == (1, 2)
+    parents = group.row("trafficker_present_parents")
+    assert parents.n == 1
+
+
+def test_still_in_exploitation_at_first_contact_is_shown_over_victim_chatters() -> None:
+    assert tables()["acutely_unsafe"].group("victim_chatters").population == 3
+
+
+def test_referral_source_adds_the_three_kinds_of_care_services() -> None:
+    row = tables()["referral_source"].group("all").row("care")
+    assert row.atoms == ("care_professional", "kindertelefoon", "care_unspecified")

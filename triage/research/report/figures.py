@@ -62,6 +62,8 @@ MINOR, FIFTEEN, TWENTY_FIVE = 18, 15, 25
 #: Durations of more than 2 years (``several_years`` is "more than 2, exact unknown").
 OVER_TWO_YEARS = ("years_2_to_5", "over_5_years", "several_years")
 PARENTS = ("father_stepfather", "mother", "both_parents")
+#: The client analysis' "very young": 13 or younger.
+VERY_YOUNG = 13
 
 Persons = Sequence[PersonRecord]
 
@@ -90,6 +92,8 @@ def yearly_tables(
         report.coercion(),
         report.criminal_acts(),
         report.client_knowledge(),
+        report.referral_source(),
+        report.chat_language(),
         comparison([*earlier, year]),
     )
 
@@ -142,6 +146,10 @@ def has(person: PersonRecord, name: str, code: str) -> bool | None:
 
 def _with(persons: Persons, name: str, code: str) -> list[PersonRecord]:
     return [person for person in persons if has(person, name, code)]
+
+
+def _at_most(value: int | None, bound: int) -> bool:
+    return value is not None and value <= bound
 
 
 def younger_than(ages: Sequence[int]) -> int | None:
@@ -399,7 +407,31 @@ class _Report:
         return self.table(
             "acutely_unsafe",
             self.group(("acutely_unsafe", "all"), "acutely_unsafe", self.persons),
+            self.group(
+                ("acutely_unsafe", "victim_chatters"), "acutely_unsafe", self.victim_chatters()
+            ),
         )
+
+    def referral_source(self) -> Table:
+        table = "referral_source"
+        care = tuple(
+            code
+            for code in ("care_services", "care_professional", "kindertelefoon", "care_unspecified")
+            if code in self.edition.variable(table).codes
+        )
+        return self.table(
+            table,
+            self.group(
+                (table, "all"),
+                table,
+                self.persons,
+                derived=(Sum("care", ROWS[table, "care"], care),),
+            ),
+        )
+
+    def chat_language(self) -> Table:
+        table = "chat_language"
+        return self.table(table, self.group((table, "all"), table, self.persons))
 
     def duration(self) -> Table:
         def longer(key: str, atoms: tuple[str, ...]) -> Sum:
@@ -530,7 +562,39 @@ class _Report:
             table,
             self.group((table, "knowledge"), table, clients, derived=derived),
             self.group((table, "indicators"), "client_indicators", clients),
+            self.client_analysis(clients),
         )
+
+    def client_analysis(self, clients: Persons) -> Group:
+        """CKM's client figures, each over every conversation in which clients come up."""
+        table, n = "client_knowledge", len(clients)
+
+        def indicators(person: PersonRecord) -> int:
+            return len(
+                [c for c in chosen(person, "client_indicators") or () if c != "none_mentioned"]
+            )
+
+        durations = [answer(p, "duration") for p in clients]
+        known = [d for d in durations if d is not None]
+        counts = {
+            "two_or_more_indicators": (sum(indicators(p) >= 2 for p in clients), n),
+            "very_young": (sum(_at_most(age(p), VERY_YOUNG) for p in clients), n),
+            "duration_known": (len(known), n),
+            "duration_more_than_1_year": (
+                sum(d in ("years_1_to_2", *OVER_TWO_YEARS) for d in known),
+                len(known),
+            ),
+        }
+        if self.edition.has("trafficker_present_parents"):
+            present = _with(clients, "client_indicators", "trafficker_present")
+            counts["trafficker_present_parents"] = (
+                len(_with(present, "trafficker_present_parents", "yes")),
+                len(present),
+            )
+        rows = tuple(
+            Row(key, ROWS[table, key], count=count, n=over) for key, (count, over) in counts.items()
+        )
+        return Group("analysis", *GROUPS[table, "analysis"], n, n, rows)
 
 
 # -- comparison with earlier years --------------------------------------------------------------

@@ -98,3 +98,12 @@ def test_still_in_exploitation_at_first_contact_is_shown_over_victim_chatters() 
 def test_referral_source_adds_the_three_kinds_of_care_services() -> None:
     row = tables()["referral_source"].group("all").row("care")
     assert row.atoms == ("care_professional", "kindertelefoon", "care_unspecified")
+
+
+def test_a_chapter_per_form_counts_the_visitors_of_that_form_including_combinations() -> None:
+    chapter = tables()["chapter_sexual"]
+    visitors = chapter.group("visitors")
+    assert visitors.row("visitors").count == 3
+    assert visitors.row("victim_chatters").count == 3
+    assert chapter.group("perpetrator_main").row("ex_partner").count == 2
+    assert tables()["chapter_criminal"].group("visitors").row("visitors").count == 0

@@ -41,6 +41,9 @@ from triage.research.report.tables import (
     partition,
 )
 from triage.research.report.texts import (
+    CHAPTER_AGE,
+    CHAPTER_NOTE,
+    CHAPTER_VISITORS,
     GROUPS,
     NOTES,
     ROWS,
@@ -94,6 +97,7 @@ def yearly_tables(
         report.client_knowledge(),
         report.referral_source(),
         report.chat_language(),
+        *report.chapters(),
         comparison([*earlier, year]),
     )
 
@@ -193,10 +197,12 @@ class _Report:
         key: str | None = None,
         label: Text | None = None,
         derived: Sequence[Sum] = (),
+        denominator: Text | None = None,
     ) -> Group:
         """The ``persons``' known answers to ``name``, as the codebook asks them: a partition
         by the one answer, or for a multi-select each choice over those who chose something."""
-        text, denominator = GROUPS[where]
+        text, denominator = GROUPS[where] if denominator is None else (label, denominator)
+        assert text is not None
         variable = self.edition.variable(name)
         heading = (key or where[1], label or text, denominator, categories_of(variable))
         if variable.kind == "multi":
@@ -318,8 +324,33 @@ class _Report:
     def age(self) -> Table:
         ages = sorted(a for person in self.persons if (a := age(person)) is not None)
         minors = [a for a in ages if a < MINOR]
-        k = self.bound_persons
-        enough = len(ages) >= k
+        everyone = self.age_group("all", GROUPS["age", "all"], self.persons)
+
+        def statistic(
+            key: str, of: Sequence[int], compute: Callable[[Sequence[int]], float]
+        ) -> Row:
+            value = round(float(compute(of)), 1) if of else None
+            return Row(key, ROWS["age", key], kind="number", value=value)
+
+        minor_victims = Group(
+            "minors",
+            *GROUPS["age", "minors"],
+            len(minors),
+            len(minors),
+            (
+                statistic("mean", minors, statistics.fmean),
+                statistic("median", minors, statistics.median),
+            ),
+        )
+        return replace(
+            self.table("age", everyone, minor_victims), note=age_note(self.bound_persons)
+        )
+
+    def age_group(self, key: str, texts: tuple[Text, Text], persons: Persons) -> Group:
+        """Bounds, mean, median and the shares by age of ``persons`` whose age is known."""
+        ages = sorted(a for person in persons if (a := age(person)) is not None)
+        minors = [a for a in ages if a < MINOR]
+        enough = len(ages) >= self.bound_persons
 
         def share(key: str, count: int) -> Row:
             return Row(key, ROWS["age", key], count=count, n=len(ages))
@@ -335,11 +366,11 @@ class _Report:
             value = round(float(compute(of)), 1) if of else None
             return Row(key, ROWS["age", key], kind="number", value=value)
 
-        everyone = Group(
-            "all",
-            *GROUPS["age", "all"],
+        return Group(
+            key,
+            *texts,
             len(ages),
-            len(self.persons),
+            len(persons),
             (
                 bound("youngest", younger_than(ages), "<"),
                 bound("oldest", older_than(ages), ">"),
@@ -350,17 +381,6 @@ class _Report:
                 share("under_25", sum(a < TWENTY_FIVE for a in ages)),
             ),
         )
-        minor_victims = Group(
-            "minors",
-            *GROUPS["age", "minors"],
-            len(minors),
-            len(minors),
-            (
-                statistic("mean", minors, statistics.fmean),
-                statistic("median", minors, statistics.median),
-            ),
-        )
-        return replace(self.table("age", everyone, minor_victims), note=age_note(k))
 
     def age_bands(self) -> Table:
         bands = tuple(
@@ -412,6 +432,71 @@ class _Report:
             ),
         )
 
+    def chapters(self) -> tuple[Table, ...]:
+        """A chapter per form of exploitation (CKM's §3.1, §3.2), combinations included."""
+        return tuple(
+            self.chapter(form.code, form.label_nl, form.label_en)
+            for form in self.edition.variable("exploitation_form").categories
+        )
+
+    def chapter(self, form: str, label_nl: str, label_en: str) -> Table:
+        persons = _with(self.persons, "exploitation_form", form)
+        victims = _with(persons, "chatter_background", "victim")
+
+        def over(name: str, of: Persons = persons, **extra: Sequence[Sum]) -> Group:
+            variable = self.edition.variable(name)
+            whom = "slachtoffer-chatters" if of is victims else "unieke bezoekers"
+            whom_en = "victim-chatters" if of is victims else "unique visitors"
+            return self.group(
+                ("chapter", name),
+                name,
+                of,
+                key=name if of is persons else f"{name}_victim_chatters",
+                label=Text(variable.label_nl, variable.label_en),
+                denominator=Text(
+                    f"{whom} ({label_nl.lower()}) van wie dit bekend is",
+                    f"{whom_en} ({label_en.lower()}) for whom this is known",
+                ),
+                derived=extra.get("derived", ()),
+            )
+
+        visitors = Group(
+            "visitors",
+            *CHAPTER_VISITORS,
+            len(persons),
+            len(persons),
+            (
+                Row("visitors", ROWS["chapter", "visitors"], count=len(persons)),
+                Row("victim_chatters", ROWS["chapter", "victim_chatters"], count=len(victims)),
+            ),
+        )
+        groups = [
+            visitors,
+            over("gender"),
+            self.age_group("age", CHAPTER_AGE, persons),
+            over("acutely_unsafe"),
+            over("acutely_unsafe", victims),
+            over("duration", derived=self.longer()),
+            over(self.relation),
+            over(
+                "perpetrator_family",
+                _with(persons, self.relation, "family"),
+                derived=(Sum("parents", ROWS["perpetrator_relation", "parents"], PARENTS),),
+            ),
+            over("perpetrator_social", _with(persons, self.relation, "social_environment")),
+            over("multiple_perpetrators"),
+            over("other_victims_known"),
+        ]
+        if form == "criminal":
+            groups.append(over("criminal_acts"))
+        return Table(
+            f"chapter_{form}",
+            Text(f"Hoofdstuk: {label_nl}", f"Chapter: {label_en}"),
+            UNITS["visitors"],
+            tuple(groups),
+            CHAPTER_NOTE,
+        )
+
     def referral_source(self) -> Table:
         table = "referral_source"
         care = tuple(
@@ -434,21 +519,21 @@ class _Report:
         return self.table(table, self.group((table, "all"), table, self.persons))
 
     def duration(self) -> Table:
+        return self.table(
+            "duration",
+            self.group(("duration", "all"), "duration", self.persons, derived=self.longer()),
+        )
+
+    def longer(self) -> tuple[Sum, ...]:
+        """More than 1, 2 and 5 years ("several years" is more than 2, not more than 5)."""
+
         def longer(key: str, atoms: tuple[str, ...]) -> Sum:
             return Sum(key, ROWS["duration", key], atoms)
 
-        return self.table(
-            "duration",
-            self.group(
-                ("duration", "all"),
-                "duration",
-                self.persons,
-                derived=(
-                    longer("more_than_1_year", ("years_1_to_2", *OVER_TWO_YEARS)),
-                    longer("more_than_2_years", OVER_TWO_YEARS),
-                    longer("more_than_5_years", ("over_5_years",)),
-                ),
-            ),
+        return (
+            longer("more_than_1_year", ("years_1_to_2", *OVER_TWO_YEARS)),
+            longer("more_than_2_years", OVER_TWO_YEARS),
+            longer("more_than_5_years", ("over_5_years",)),
         )
 
     def perpetrator_relation(self) -> Table:

@@ -51,6 +51,27 @@ TITLES = {
     "comparison": Text("Vergelijking met eerdere jaren", "Comparison with earlier years"),
 }
 
+CHAPTER_NOTE = Text(
+    "Een bezoeker met meerdere vormen van uitbuiting telt mee in het hoofdstuk van elke vorm. "
+    "Percentages over wie het gegeven bekend is; het aantal staat bij elke groep.",
+    "A visitor with several forms of exploitation counts in the chapter of each form. "
+    "Percentages over those for whom the item is known; each group states that number.",
+)
+CHAPTER_VISITORS = (
+    Text("Bezoekers en slachtoffers", "Visitors and victims"),
+    Text(
+        "unieke bezoekers met deze vorm (ook in combinatie)",
+        "unique visitors with this form (also in combinations)",
+    ),
+)
+CHAPTER_AGE = (
+    Text("Leeftijd slachtoffer", "Victim's age"),
+    Text(
+        "unieke bezoekers met deze vorm van wie de leeftijd bekend is",
+        "unique visitors with this form whose age is known",
+    ),
+)
+
 SEVERAL = Text(
     "Meerdere antwoorden mogelijk: de percentages tellen niet op tot 100.",
     "Several answers possible: the percentages do not add up to 100.",
@@ -431,6 +452,10 @@ ROWS = {
         "Minstens één dwangmiddel genoemd", "At least one coercion means mentioned"
     ),
     ("coercion_means", "mentions"): Text("Totaal aantal keer genoemd", "Total mentions"),
+    ("chapter", "visitors"): Text("Unieke bezoekers", "Unique visitors"),
+    ("chapter", "victim_chatters"): Text(
+        "van wie slachtoffer zelf (slachtoffer-chatters)", "of whom victims themselves"
+    ),
     ("referral_source", "care"): Text("Zorg en hulpverlening (totaal)", "Care services (total)"),
     ("client_knowledge", "two_or_more_indicators"): Text(
         "Twee of meer indicatoren", "Two or more indicators"

@@ -107,3 +107,8 @@ def test_a_chapter_per_form_counts_the_visitors_of_that_form_including_combinati
     assert visitors.row("victim_chatters").count == 3
     assert chapter.group("perpetrator_main").row("ex_partner").count == 2
     assert tables()["chapter_criminal"].group("visitors").row("visitors").count == 0
+
+
+def test_first_conversations_are_counted_by_month_over_all_visitors() -> None:
+    group = tables()["first_contact_month"].group("all")
+    assert (group.row("03").count, group.n) == (3, 3)

@@ -97,6 +97,7 @@ def yearly_tables(
         report.client_knowledge(),
         report.referral_source(),
         report.chat_language(),
+        report.first_contact_month(),
         *report.chapters(),
         comparison([*earlier, year]),
     )
@@ -431,6 +432,13 @@ class _Report:
                 ("acutely_unsafe", "victim_chatters"), "acutely_unsafe", self.victim_chatters()
             ),
         )
+
+    def first_contact_month(self) -> Table:
+        """CKM's Fig 1: unique visitors by the month (local time) of their first conversation."""
+        table = "first_contact_month"
+        months = tuple((f"{m:02d}", ROWS[table, f"{m:02d}"]) for m in range(1, 13))
+        answers = [f"{self.year.local(p.first_contact).month:02d}" for p in self.persons]
+        return self.table(table, partition("all", *GROUPS[table, "all"], months, answers))
 
     def chapters(self) -> tuple[Table, ...]:
         """A chapter per form of exploitation (CKM's §3.1, §3.2), combinations included."""

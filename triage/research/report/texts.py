@@ -48,6 +48,9 @@ TITLES = {
     "client_knowledge": Text("Kennis van de klant", "Client knowledge"),
     "referral_source": Text("Verwijzer: hoe bij de chat gekomen", "Referral source"),
     "chat_language": Text("Taal van het gesprek", "Chat language"),
+    "first_contact_month": Text(
+        "Datum eerste gesprek chatter, per maand", "First conversation by month"
+    ),
     "comparison": Text("Vergelijking met eerdere jaren", "Comparison with earlier years"),
 }
 
@@ -261,6 +264,13 @@ GROUPS: dict[tuple[str, str], tuple[Text, Text]] = {
             "unique visitors for whom it is known how they found the chat",
         ),
     ),
+    ("first_contact_month", "all"): (
+        ALL,
+        Text(
+            "alle unieke bezoekers, naar de maand van hun eerste gesprek",
+            "all unique visitors, by the month of their first conversation",
+        ),
+    ),
     ("chat_language", "all"): (
         ALL,
         Text(
@@ -452,6 +462,18 @@ ROWS = {
         "Minstens één dwangmiddel genoemd", "At least one coercion means mentioned"
     ),
     ("coercion_means", "mentions"): Text("Totaal aantal keer genoemd", "Total mentions"),
+    ("first_contact_month", "01"): Text("januari", "January"),
+    ("first_contact_month", "02"): Text("februari", "February"),
+    ("first_contact_month", "03"): Text("maart", "March"),
+    ("first_contact_month", "04"): Text("april", "April"),
+    ("first_contact_month", "05"): Text("mei", "May"),
+    ("first_contact_month", "06"): Text("juni", "June"),
+    ("first_contact_month", "07"): Text("juli", "July"),
+    ("first_contact_month", "08"): Text("augustus", "August"),
+    ("first_contact_month", "09"): Text("september", "September"),
+    ("first_contact_month", "10"): Text("oktober", "October"),
+    ("first_contact_month", "11"): Text("november", "November"),
+    ("first_contact_month", "12"): Text("december", "December"),
     ("chapter", "visitors"): Text("Unieke bezoekers", "Unique visitors"),
     ("chapter", "victim_chatters"): Text(
         "van wie slachtoffer zelf (slachtoffer-chatters)", "of whom victims themselves"

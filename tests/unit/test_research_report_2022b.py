@@ -8,6 +8,8 @@ from typing import Any
 from triage.codebook import UNKNOWN, load_edition
 from triage.research.dataset.pipeline import ConversationRecord, count_year
 from triage.research.report.figures import yearly_tables
+from triage.research.report.jobs import parse_options
+from triage.research.report.small_cells import control
 from triage.research.report.tables import Table
 
 EDITION = load_edition("ckm-2022b")
@@ -112,3 +114,12 @@ def test_a_chapter_per_form_counts_the_visitors_of_that_form_including_combinati
 def test_first_conversations_are_counted_by_month_over_all_visitors() -> None:
     group = tables()["first_contact_month"].group("all")
     assert (group.row("03").count, group.n) == (3, 3)
+
+
+def test_the_ckm_profile_publishes_small_counts_and_the_default_stays_suppress() -> None:
+    exact = tuple(tables().values())
+    assert control(exact, 5, "publish") == exact
+    assert control(exact, 5, "suppress") != exact
+    assert parse_options({"year": 2022}, this_year=2026).small_cells == "suppress"
+    chosen = parse_options({"year": 2022}, this_year=2026, small_cells="publish")
+    assert chosen.small_cells == "publish"

@@ -88,9 +88,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     report.add_argument("--language", choices=("nl", "en"), default="nl")
     report.add_argument(
         "--small-cells",
-        choices=("suppress", "flag"),
-        default="suppress",
-        help="hide counts under RESEARCH_SMALL_CELL (default), or only mark them",
+        choices=("suppress", "flag", "publish"),
+        default=None,
+        help="hide counts under RESEARCH_SMALL_CELL, only mark them, or publish them as CKM "
+        "does (default: RESEARCH_SMALL_CELLS, itself 'suppress' by default)",
     )
     report.add_argument("--earlier-years", type=int, default=4, help="years to compare with")
     report.add_argument("--out", type=Path, required=True, help="the folder to write to")
@@ -184,7 +185,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> None:
             {
                 "year": args.year,
                 "language": args.language,
-                "small_cells": args.small_cells,
+                "small_cells": args.small_cells or settings.research_small_cells,
                 "earlier_years": args.earlier_years,
             },
             this_year=utc_now().year,

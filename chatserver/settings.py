@@ -103,6 +103,9 @@ class Settings:
         "chat_language",
     )
     research_small_cell: int = 5
+    #: The yearly report's default small-cell rule: ``suppress`` (safest), ``flag``, or
+    #: ``publish`` (CKM's own disclosure profile: small counts shown, ages as bounds).
+    research_small_cells: str = "suppress"
     research_export_keep_hours: float = 24.0
     research_timezone: str = "Europe/Amsterdam"
     #: Bearer token for ``GET /metrics``; unset, the endpoint does not exist (docs/operations.md).
@@ -225,6 +228,9 @@ class Settings:
             research_small_cell=reader.integer(
                 "RESEARCH_SMALL_CELL", cls.research_small_cell, minimum=1
             ),
+            research_small_cells=reader.one_of(
+                "RESEARCH_SMALL_CELLS", cls.research_small_cells, ("suppress", "flag", "publish")
+            ),
             research_export_keep_hours=reader.number(
                 "RESEARCH_EXPORT_KEEP_HOURS", cls.research_export_keep_hours
             ),
@@ -294,6 +300,12 @@ class _Reader:
                 f"{name} must be an http(s) URL such as {default} or a path like /neutral.html,"
                 f" got {value!r}"
             )
+        return value
+
+    def one_of(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default)
+        if value not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
     def integer(self, name: str, default: int, *, minimum: int) -> int:

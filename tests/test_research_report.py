@@ -96,3 +96,28 @@ async def test_the_report_command_writes_the_page_and_the_zip_with_a_progress_ba
     assert '<html lang="nl">' in page
     log = (await supervisor.http("GET", "/api/research/exports")).json()["exports"]
     assert any(e["level"] == "report" and e["requested_via"] == "cli" for e in log)
+
+
+async def test_the_command_line_and_the_http_job_give_identical_tables_for_the_same_year(
+    researcher: Counsellor, report_job: dict[str, Any], server: Server, tmp_path: Path
+) -> None:
+    over_http = open_report((await researcher.http("GET", report_job["download"])).content, YEAR)
+    made = await asyncio.to_thread(
+        run_cli,
+        server,
+        "report",
+        "--year",
+        str(YEAR),
+        "--language",
+        "en",
+        "--earlier-years",
+        "1",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert made.returncode == 0, made.stderr
+    on_cli = open_report((tmp_path / "out" / f"report-{YEAR}.zip").read_bytes(), YEAR)
+    assert on_cli.tables == over_http.tables
+    assert {k: v for k, v in on_cli.about.items() if k != "made_on"} == {
+        k: v for k, v in over_http.about.items() if k != "made_on"
+    }

@@ -207,6 +207,12 @@ def test_the_report_has_every_table_of_the_yearly_figures() -> None:
         "coercion_means",
         "criminal_acts",
         "client_knowledge",
+        "referral_source",
+        "chat_language",
+        "first_contact_month",
+        "chapter_sexual",
+        "chapter_criminal",
+        "chapter_labour",
         "comparison",
     ]
 

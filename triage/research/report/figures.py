@@ -41,6 +41,9 @@ from triage.research.report.tables import (
     partition,
 )
 from triage.research.report.texts import (
+    CHAPTER_AGE,
+    CHAPTER_NOTE,
+    CHAPTER_VISITORS,
     GROUPS,
     NOTES,
     ROWS,
@@ -62,6 +65,8 @@ MINOR, FIFTEEN, TWENTY_FIVE = 18, 15, 25
 #: Durations of more than 2 years (``several_years`` is "more than 2, exact unknown").
 OVER_TWO_YEARS = ("years_2_to_5", "over_5_years", "several_years")
 PARENTS = ("father_stepfather", "mother", "both_parents")
+#: The client analysis' "very young": 13 or younger.
+VERY_YOUNG = 13
 
 Persons = Sequence[PersonRecord]
 
@@ -90,6 +95,10 @@ def yearly_tables(
         report.coercion(),
         report.criminal_acts(),
         report.client_knowledge(),
+        report.referral_source(),
+        report.chat_language(),
+        report.first_contact_month(),
+        *report.chapters(),
         comparison([*earlier, year]),
     )
 
@@ -144,6 +153,10 @@ def _with(persons: Persons, name: str, code: str) -> list[PersonRecord]:
     return [person for person in persons if has(person, name, code)]
 
 
+def _at_most(value: int | None, bound: int) -> bool:
+    return value is not None and value <= bound
+
+
 def younger_than(ages: Sequence[int]) -> int | None:
     """The smallest of :data:`AGE_BOUNDS` above the youngest age; ``None``: none is."""
     return next((bound for bound in AGE_BOUNDS if ages and bound > min(ages)), None)
@@ -164,6 +177,14 @@ class _Report:
         self.persons = year.persons
         self.bound_persons = bound_persons
         self.combinations = form_combinations(year.edition)
+        #: ckm-2022b codes one main relation; ckm-2022 a multi-select of relations.
+        self.relation = next(
+            name for name in ("perpetrator_main", "perpetrator_relation") if self.edition.has(name)
+        )
+
+    def present(self, name: str) -> str:
+        """The code for "yes" of a yes/no or presence (mentioned / not mentioned) variable."""
+        return "mentioned" if "mentioned" in self.edition.variable(name).codes else "yes"
 
     def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
         return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
@@ -177,10 +198,12 @@ class _Report:
         key: str | None = None,
         label: Text | None = None,
         derived: Sequence[Sum] = (),
+        denominator: Text | None = None,
     ) -> Group:
         """The ``persons``' known answers to ``name``, as the codebook asks them: a partition
         by the one answer, or for a multi-select each choice over those who chose something."""
-        text, denominator = GROUPS[where]
+        text, denominator = GROUPS[where] if denominator is None else (label, denominator)
+        assert text is not None
         variable = self.edition.variable(name)
         heading = (key or where[1], label or text, denominator, categories_of(variable))
         if variable.kind == "multi":
@@ -302,8 +325,33 @@ class _Report:
     def age(self) -> Table:
         ages = sorted(a for person in self.persons if (a := age(person)) is not None)
         minors = [a for a in ages if a < MINOR]
-        k = self.bound_persons
-        enough = len(ages) >= k
+        everyone = self.age_group("all", GROUPS["age", "all"], self.persons)
+
+        def statistic(
+            key: str, of: Sequence[int], compute: Callable[[Sequence[int]], float]
+        ) -> Row:
+            value = round(float(compute(of)), 1) if of else None
+            return Row(key, ROWS["age", key], kind="number", value=value)
+
+        minor_victims = Group(
+            "minors",
+            *GROUPS["age", "minors"],
+            len(minors),
+            len(minors),
+            (
+                statistic("mean", minors, statistics.fmean),
+                statistic("median", minors, statistics.median),
+            ),
+        )
+        return replace(
+            self.table("age", everyone, minor_victims), note=age_note(self.bound_persons)
+        )
+
+    def age_group(self, key: str, texts: tuple[Text, Text], persons: Persons) -> Group:
+        """Bounds, mean, median and the shares by age of ``persons`` whose age is known."""
+        ages = sorted(a for person in persons if (a := age(person)) is not None)
+        minors = [a for a in ages if a < MINOR]
+        enough = len(ages) >= self.bound_persons
 
         def share(key: str, count: int) -> Row:
             return Row(key, ROWS["age", key], count=count, n=len(ages))
@@ -319,11 +367,11 @@ class _Report:
             value = round(float(compute(of)), 1) if of else None
             return Row(key, ROWS["age", key], kind="number", value=value)
 
-        everyone = Group(
-            "all",
-            *GROUPS["age", "all"],
+        return Group(
+            key,
+            *texts,
             len(ages),
-            len(self.persons),
+            len(persons),
             (
                 bound("youngest", younger_than(ages), "<"),
                 bound("oldest", older_than(ages), ">"),
@@ -334,17 +382,6 @@ class _Report:
                 share("under_25", sum(a < TWENTY_FIVE for a in ages)),
             ),
         )
-        minor_victims = Group(
-            "minors",
-            *GROUPS["age", "minors"],
-            len(minors),
-            len(minors),
-            (
-                statistic("mean", minors, statistics.fmean),
-                statistic("median", minors, statistics.median),
-            ),
-        )
-        return replace(self.table("age", everyone, minor_victims), note=age_note(k))
 
     def age_bands(self) -> Table:
         bands = tuple(
@@ -391,47 +428,143 @@ class _Report:
         return self.table(
             "acutely_unsafe",
             self.group(("acutely_unsafe", "all"), "acutely_unsafe", self.persons),
+            self.group(
+                ("acutely_unsafe", "victim_chatters"), "acutely_unsafe", self.victim_chatters()
+            ),
         )
 
+    def first_contact_month(self) -> Table:
+        """CKM's Fig 1: unique visitors by the month (local time) of their first conversation."""
+        table = "first_contact_month"
+        months = tuple((f"{m:02d}", ROWS[table, f"{m:02d}"]) for m in range(1, 13))
+        answers = [f"{self.year.local(p.first_contact).month:02d}" for p in self.persons]
+        return self.table(table, partition("all", *GROUPS[table, "all"], months, answers))
+
+    def chapters(self) -> tuple[Table, ...]:
+        """A chapter per form of exploitation (CKM's §3.1, §3.2), combinations included."""
+        return tuple(
+            self.chapter(form.code, form.label_nl, form.label_en)
+            for form in self.edition.variable("exploitation_form").categories
+        )
+
+    def chapter(self, form: str, label_nl: str, label_en: str) -> Table:
+        persons = _with(self.persons, "exploitation_form", form)
+        victims = _with(persons, "chatter_background", "victim")
+
+        def over(name: str, of: Persons = persons, **extra: Sequence[Sum]) -> Group:
+            variable = self.edition.variable(name)
+            whom = "slachtoffer-chatters" if of is victims else "unieke bezoekers"
+            whom_en = "victim-chatters" if of is victims else "unique visitors"
+            return self.group(
+                ("chapter", name),
+                name,
+                of,
+                key=name if of is persons else f"{name}_victim_chatters",
+                label=Text(variable.label_nl, variable.label_en),
+                denominator=Text(
+                    f"{whom} ({label_nl.lower()}) van wie dit bekend is",
+                    f"{whom_en} ({label_en.lower()}) for whom this is known",
+                ),
+                derived=extra.get("derived", ()),
+            )
+
+        visitors = Group(
+            "visitors",
+            *CHAPTER_VISITORS,
+            len(persons),
+            len(persons),
+            (
+                Row("visitors", ROWS["chapter", "visitors"], count=len(persons)),
+                Row("victim_chatters", ROWS["chapter", "victim_chatters"], count=len(victims)),
+            ),
+        )
+        groups = [
+            visitors,
+            over("gender"),
+            self.age_group("age", CHAPTER_AGE, persons),
+            over("acutely_unsafe"),
+            over("acutely_unsafe", victims),
+            over("duration", derived=self.longer()),
+            over(self.relation),
+            over(
+                "perpetrator_family",
+                _with(persons, self.relation, "family"),
+                derived=(Sum("parents", ROWS["perpetrator_relation", "parents"], PARENTS),),
+            ),
+            over("perpetrator_social", _with(persons, self.relation, "social_environment")),
+            over("multiple_perpetrators"),
+            over("other_victims_known"),
+        ]
+        if form == "criminal":
+            groups.append(over("criminal_acts"))
+        return Table(
+            f"chapter_{form}",
+            Text(f"Hoofdstuk: {label_nl}", f"Chapter: {label_en}"),
+            UNITS["visitors"],
+            tuple(groups),
+            CHAPTER_NOTE,
+        )
+
+    def referral_source(self) -> Table:
+        table = "referral_source"
+        care = tuple(
+            code
+            for code in ("care_services", "care_professional", "kindertelefoon", "care_unspecified")
+            if code in self.edition.variable(table).codes
+        )
+        return self.table(
+            table,
+            self.group(
+                (table, "all"),
+                table,
+                self.persons,
+                derived=(Sum("care", ROWS[table, "care"], care),),
+            ),
+        )
+
+    def chat_language(self) -> Table:
+        table = "chat_language"
+        return self.table(table, self.group((table, "all"), table, self.persons))
+
     def duration(self) -> Table:
+        return self.table(
+            "duration",
+            self.group(("duration", "all"), "duration", self.persons, derived=self.longer()),
+        )
+
+    def longer(self) -> tuple[Sum, ...]:
+        """More than 1, 2 and 5 years ("several years" is more than 2, not more than 5)."""
+
         def longer(key: str, atoms: tuple[str, ...]) -> Sum:
             return Sum(key, ROWS["duration", key], atoms)
 
-        return self.table(
-            "duration",
-            self.group(
-                ("duration", "all"),
-                "duration",
-                self.persons,
-                derived=(
-                    longer("more_than_1_year", ("years_1_to_2", *OVER_TWO_YEARS)),
-                    longer("more_than_2_years", OVER_TWO_YEARS),
-                    longer("more_than_5_years", ("over_5_years",)),
-                ),
-            ),
+        return (
+            longer("more_than_1_year", ("years_1_to_2", *OVER_TWO_YEARS)),
+            longer("more_than_2_years", OVER_TWO_YEARS),
+            longer("more_than_5_years", ("over_5_years",)),
         )
 
     def perpetrator_relation(self) -> Table:
         table = "perpetrator_relation"
         return self.table(
             table,
-            self.group((table, "all"), table, self.persons),
+            self.group((table, "all"), self.relation, self.persons),
             self.group(
                 (table, "family"),
                 "perpetrator_family",
-                _with(self.persons, table, "family"),
+                _with(self.persons, self.relation, "family"),
                 derived=(Sum("parents", ROWS[table, "parents"], PARENTS),),
             ),
             self.group(
                 (table, "social_environment"),
                 "perpetrator_social",
-                _with(self.persons, table, "social_environment"),
+                _with(self.persons, self.relation, "social_environment"),
             ),
         )
 
     def perpetrator_relation_by_form(self) -> Table:
         table = "perpetrator_relation_by_form"
-        return self.table(table, *self.per_form(table, "perpetrator_relation"))
+        return self.table(table, *self.per_form(table, self.relation))
 
     def meeting(self) -> Table:
         applicable = [p for p in self.persons if p.values.get("meeting_channel") != NOT_APPLICABLE]
@@ -448,14 +581,14 @@ class _Report:
     def perpetrators_and_victims(self) -> Table:
         table = "perpetrators_and_victims"
 
+        names = ("multiple_perpetrators", "other_victims_known")
+        yes = tuple(self.present(name) for name in names)
+
         def both(person: PersonRecord) -> str | None:
-            answers = (
-                answer(person, "multiple_perpetrators"),
-                answer(person, "other_victims_known"),
-            )
+            answers = tuple(answer(person, name) for name in names)
             if None in answers:
                 return None
-            return "both" if answers == ("yes", "yes") else "not_both"
+            return "both" if answers == yes else "not_both"
 
         return self.table(
             table,
@@ -472,6 +605,8 @@ class _Report:
     def coercion(self) -> Table:
         table = "coercion_means"
         mentioned = [p for p in self.persons if chosen(p, table) is not None]
+        if self.edition.has("coercion_mentioned"):
+            mentioned = _with(self.persons, "coercion_mentioned", "mentioned")
         everyone = len(self.persons)
         at_least_one = Group(
             "at_least_one",
@@ -502,23 +637,57 @@ class _Report:
 
     def client_knowledge(self) -> Table:
         table = "client_knowledge"
-        clients = _with(self.persons, "chatter_background", "client")
+        if self.edition.has("clients_discussed"):
+            # ckm-2022b: wherever clients are discussed; "should have known" is never summed
+            # with "knew" (CKM left those out of its count of clients who knew).
+            clients = _with(self.persons, "clients_discussed", "mentioned")
+            derived: tuple[Sum, ...] = ()
+        else:
+            clients = _with(self.persons, "chatter_background", "client")
+            derived = (
+                Sum(
+                    "knew_or_should_have_known",
+                    ROWS[table, "knew_or_should_have_known"],
+                    ("yes", "should_have_known"),
+                ),
+            )
         return self.table(
             table,
-            self.group(
-                (table, "knowledge"),
-                table,
-                clients,
-                derived=(
-                    Sum(
-                        "knew_or_should_have_known",
-                        ROWS[table, "knew_or_should_have_known"],
-                        ("yes", "should_have_known"),
-                    ),
-                ),
-            ),
+            self.group((table, "knowledge"), table, clients, derived=derived),
             self.group((table, "indicators"), "client_indicators", clients),
+            self.client_analysis(clients),
         )
+
+    def client_analysis(self, clients: Persons) -> Group:
+        """CKM's client figures, each over every conversation in which clients come up."""
+        table, n = "client_knowledge", len(clients)
+
+        def indicators(person: PersonRecord) -> int:
+            return len(
+                [c for c in chosen(person, "client_indicators") or () if c != "none_mentioned"]
+            )
+
+        durations = [answer(p, "duration") for p in clients]
+        known = [d for d in durations if d is not None]
+        counts = {
+            "two_or_more_indicators": (sum(indicators(p) >= 2 for p in clients), n),
+            "very_young": (sum(_at_most(age(p), VERY_YOUNG) for p in clients), n),
+            "duration_known": (len(known), n),
+            "duration_more_than_1_year": (
+                sum(d in ("years_1_to_2", *OVER_TWO_YEARS) for d in known),
+                len(known),
+            ),
+        }
+        if self.edition.has("trafficker_present_parents"):
+            present = _with(clients, "client_indicators", "trafficker_present")
+            counts["trafficker_present_parents"] = (
+                len(_with(present, "trafficker_present_parents", "yes")),
+                len(present),
+            )
+        rows = tuple(
+            Row(key, ROWS[table, key], count=count, n=over) for key, (count, over) in counts.items()
+        )
+        return Group("analysis", *GROUPS[table, "analysis"], n, n, rows)
 
 
 # -- comparison with earlier years --------------------------------------------------------------

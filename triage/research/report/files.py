@@ -64,6 +64,10 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "suppress": ("onderdrukt", "suppressed"),
     "flag": ("gemarkeerd, niet onderdrukt", "flagged, not suppressed"),
+    "publish": (
+        "getoond zoals CKM publiceert (leeftijden alleen als grenzen)",
+        "shown as CKM publishes them (ages only as bounds)",
+    ),
     "reading": ("Leeswijzer", "How to read"),
     "reading_known": (
         "Percentages zijn over de gevallen waarin het gegeven bekend is, tenzij de tabel een "

@@ -67,14 +67,16 @@ class ReportFiles:
         return self.zip_name.removesuffix(".zip") + ".html"
 
 
-def parse_options(body: Mapping[str, object], *, this_year: int) -> ReportOptions:
+def parse_options(
+    body: Mapping[str, object], *, this_year: int, small_cells: str = "suppress"
+) -> ReportOptions:
     """Checked options, or :class:`InvalidInput` naming the first wrong field."""
     refuse_unknown_fields(body, OPTION_FIELDS)
     year = _whole(body, "year", None, FIRST_YEAR, this_year)
     return ReportOptions(
         year=year,
         language=choice(body, "language", Language, "nl"),
-        small_cells=choice(body, "small_cells", SmallCells, "suppress"),
+        small_cells=choice(body, "small_cells", SmallCells, small_cells),
         earlier_years=_whole(body, "earlier_years", 4, 0, MAX_EARLIER_YEARS),
     )
 
@@ -133,11 +135,13 @@ class Reports:
         self._clock = clock
         self._threshold = settings.research_small_cell
         self._timezone = ZoneInfo(settings.research_timezone)
+        self._small_cells = settings.research_small_cells
 
     async def request(self, staff: Staff, body: dict[str, Any]) -> ExportJob:
         """Log the request and start the report here; the caller polls for progress."""
         _require_reporter(staff)
-        options = parse_options(body, this_year=self._clock().year)
+        year = self._clock().year
+        options = parse_options(body, this_year=year, small_cells=self._small_cells)
         return await self._exports.start(staff, _logged(options), partial(self._make, options))
 
     async def report_now(self, options: ReportOptions, progress: Progress) -> ReportFiles:

@@ -16,7 +16,8 @@ A cell is small when it counts more than zero and fewer than the threshold
 
 Pipeline totals (``protected=False``) are published as they are. In ``flag`` mode
 nothing is hidden: the cells of rules 1 and 2 are marked ``small`` for the researcher
-to deal with before publishing. Age bounds are never exact in either mode
+to deal with before publishing. In ``publish`` mode (CKM's practice: 13 male victims, 1
+partner) every count is shown as it is. Age bounds are never exact in either mode
 (:mod:`triage.research.report.figures` makes them so). Differences *between* groups or tables
 (a year's total minus the sum of its per-form groups) are not checked.
 """
@@ -32,11 +33,14 @@ from typing import Literal
 from triage.research.export.disclosure import is_small
 from triage.research.report.tables import Group, Row, Table
 
-SmallCells = Literal["suppress", "flag"]
+#: ``publish`` is CKM's own disclosure profile: every count shown, ages only as bounds.
+SmallCells = Literal["suppress", "flag", "publish"]
 
 
 def control(tables: Iterable[Table], threshold: int, mode: SmallCells) -> tuple[Table, ...]:
     """The tables as they may be published."""
+    if mode == "publish":
+        return tuple(tables)
     return tuple(
         replace(table, groups=tuple(_group(group, threshold, mode) for group in table.groups))
         for table in tables

@@ -46,8 +46,34 @@ TITLES = {
     "coercion_means": Text("Dwangmiddelen", "Coercion means"),
     "criminal_acts": Text("Criminele activiteiten", "Criminal acts"),
     "client_knowledge": Text("Kennis van de klant", "Client knowledge"),
+    "referral_source": Text("Verwijzer: hoe bij de chat gekomen", "Referral source"),
+    "chat_language": Text("Taal van het gesprek", "Chat language"),
+    "first_contact_month": Text(
+        "Datum eerste gesprek chatter, per maand", "First conversation by month"
+    ),
     "comparison": Text("Vergelijking met eerdere jaren", "Comparison with earlier years"),
 }
+
+CHAPTER_NOTE = Text(
+    "Een bezoeker met meerdere vormen van uitbuiting telt mee in het hoofdstuk van elke vorm. "
+    "Percentages over wie het gegeven bekend is; het aantal staat bij elke groep.",
+    "A visitor with several forms of exploitation counts in the chapter of each form. "
+    "Percentages over those for whom the item is known; each group states that number.",
+)
+CHAPTER_VISITORS = (
+    Text("Bezoekers en slachtoffers", "Visitors and victims"),
+    Text(
+        "unieke bezoekers met deze vorm (ook in combinatie)",
+        "unique visitors with this form (also in combinations)",
+    ),
+)
+CHAPTER_AGE = (
+    Text("Leeftijd slachtoffer", "Victim's age"),
+    Text(
+        "unieke bezoekers met deze vorm van wie de leeftijd bekend is",
+        "unique visitors with this form whose age is known",
+    ),
+)
 
 SEVERAL = Text(
     "Meerdere antwoorden mogelijk: de percentages tellen niet op tot 100.",
@@ -75,6 +101,12 @@ NOTES = {
     "coercion_means": SEVERAL,
     "criminal_acts": SEVERAL,
     "client_knowledge": SEVERAL,
+    "referral_source": Text(
+        "'Zorg en hulpverlening (totaal)' telt huisarts/psycholoog/maatschappelijk werker, De "
+        "Kindertelefoon en niet nader genoemde hulpverlening samen.",
+        "'Care services (total)' adds GP/psychologist/social worker, Kindertelefoon and "
+        "unspecified care services.",
+    ),
     "comparison": Text(
         "Eerdere jaren zijn met dezelfde telregels en dezelfde codeboekeditie geteld; gesprekken "
         "die niet onder deze editie zijn gecodeerd, tellen als niet gecodeerd.",
@@ -214,6 +246,45 @@ GROUPS: dict[tuple[str, str], tuple[Text, Text]] = {
             "wie zij het eerder vertelden",
             "victim-chatters for whom it was not the first disclosure and whom they told before "
             "is known",
+        ),
+    ),
+    ("acutely_unsafe", "victim_chatters"): (
+        Text("Slachtoffer-chatters", "Victim-chatters"),
+        Text(
+            "slachtoffer-chatters van wie bekend is of zij acuut onveilig zijn (nog in uitbuiting "
+            "bij het eerste contact)",
+            "victim-chatters for whom it is known whether they are acutely unsafe (still in "
+            "exploitation at first contact)",
+        ),
+    ),
+    ("referral_source", "all"): (
+        ALL,
+        Text(
+            "unieke bezoekers van wie bekend is hoe zij bij de chat kwamen",
+            "unique visitors for whom it is known how they found the chat",
+        ),
+    ),
+    ("first_contact_month", "all"): (
+        ALL,
+        Text(
+            "alle unieke bezoekers, naar de maand van hun eerste gesprek",
+            "all unique visitors, by the month of their first conversation",
+        ),
+    ),
+    ("chat_language", "all"): (
+        ALL,
+        Text(
+            "unieke bezoekers van wie de taal bekend is",
+            "unique visitors whose language is known",
+        ),
+    ),
+    ("client_knowledge", "analysis"): (
+        Text("Analyse klanten", "Client analysis"),
+        Text(
+            "gesprekken waarin klanten besproken worden (duur langer dan 1 jaar: over die met "
+            "bekende duur; ouders: over die met de uitbuiter aanwezig)",
+            "conversations in which clients are discussed (more than 1 year: over those with a "
+            "known duration; parents: over those with the trafficker present)",
         ),
     ),
     ("acutely_unsafe", "all"): (
@@ -391,6 +462,36 @@ ROWS = {
         "Minstens één dwangmiddel genoemd", "At least one coercion means mentioned"
     ),
     ("coercion_means", "mentions"): Text("Totaal aantal keer genoemd", "Total mentions"),
+    ("first_contact_month", "01"): Text("januari", "January"),
+    ("first_contact_month", "02"): Text("februari", "February"),
+    ("first_contact_month", "03"): Text("maart", "March"),
+    ("first_contact_month", "04"): Text("april", "April"),
+    ("first_contact_month", "05"): Text("mei", "May"),
+    ("first_contact_month", "06"): Text("juni", "June"),
+    ("first_contact_month", "07"): Text("juli", "July"),
+    ("first_contact_month", "08"): Text("augustus", "August"),
+    ("first_contact_month", "09"): Text("september", "September"),
+    ("first_contact_month", "10"): Text("oktober", "October"),
+    ("first_contact_month", "11"): Text("november", "November"),
+    ("first_contact_month", "12"): Text("december", "December"),
+    ("chapter", "visitors"): Text("Unieke bezoekers", "Unique visitors"),
+    ("chapter", "victim_chatters"): Text(
+        "van wie slachtoffer zelf (slachtoffer-chatters)", "of whom victims themselves"
+    ),
+    ("referral_source", "care"): Text("Zorg en hulpverlening (totaal)", "Care services (total)"),
+    ("client_knowledge", "two_or_more_indicators"): Text(
+        "Twee of meer indicatoren", "Two or more indicators"
+    ),
+    ("client_knowledge", "very_young"): Text(
+        "Zeer jong slachtoffer (13 of jonger)", "Very young victim (13 or younger)"
+    ),
+    ("client_knowledge", "duration_known"): Text("Duur bekend", "Duration known"),
+    ("client_knowledge", "duration_more_than_1_year"): Text(
+        "Duur langer dan 1 jaar", "Duration more than 1 year"
+    ),
+    ("client_knowledge", "trafficker_present_parents"): Text(
+        "Aanwezige uitbuiter is (stief)ouder", "Trafficker present is a (step)parent"
+    ),
     ("client_knowledge", "knew_or_should_have_known"): Text(
         "Wist het of had het moeten weten", "Knew or should have known"
     ),

@@ -39,7 +39,12 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_max_overflow,
+            pool_timeout_s=settings.db_pool_timeout_s,
+        )
         broker = broker_from_url(settings.broker_url)
         repository = Repository(engine)
         hasher = PasswordHasher(

@@ -27,6 +27,11 @@ METRICS_TOKEN_MIN_CHARS = 32
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///var/chat.db"
+    #: PostgreSQL connections per node (SQLite always has one), and how long a use case waits
+    #: for one before the client is told ``unavailable`` (retry) instead of waiting on.
+    db_pool_size: int = 10
+    db_pool_max_overflow: int = 20
+    db_pool_timeout_s: float = 30.0
     broker_url: str = "memory://"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -160,6 +165,11 @@ class Settings:
         reader = _Reader(env)
         return cls(
             database_url=reader.text("DATABASE_URL", cls.database_url),
+            db_pool_size=reader.integer("DB_POOL_SIZE", cls.db_pool_size, minimum=1),
+            db_pool_max_overflow=reader.integer(
+                "DB_POOL_MAX_OVERFLOW", cls.db_pool_max_overflow, minimum=0
+            ),
+            db_pool_timeout_s=reader.number("DB_POOL_TIMEOUT_S", cls.db_pool_timeout_s),
             broker_url=reader.text("BROKER_URL", cls.broker_url),
             host=reader.text("HOST", cls.host),
             port=reader.integer("PORT", cls.port, minimum=0),

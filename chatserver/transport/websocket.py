@@ -55,6 +55,8 @@ logger = logging.getLogger("chatserver.ws")
 SESSION_RECHECK_S = 30.0
 #: A client that keeps sending past its rate limit this many times in a row is disconnected.
 MAX_RATE_VIOLATIONS = 50
+#: ``hello`` frames answered ``unavailable`` on one socket before it is closed with 1013.
+MAX_HELLO_ATTEMPTS = 5
 
 
 class Close:
@@ -189,20 +191,31 @@ class Connection:
             await self.websocket.close(code=code)
 
     async def _handshake(self) -> None:
-        try:
-            raw = await asyncio.wait_for(self._receive_raw(), self.settings.hello_timeout_s)
-        except TimeoutError:
-            raise _Closing(Close.HELLO_TIMEOUT) from None
-        if raw is None:
-            raise WebSocketDisconnect()
-        try:
-            hello = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
-            if not isinstance(hello, f.Hello):
-                raise InvalidInput("the first frame must be 'hello'", field="type")
-            await self.on_hello(hello)
-        except ChatError as error:
-            await self._send(s.error_frame(error, f.read_ref(raw)))
-            raise _Closing(_hello_close_code(error)) from None
+        """Until a ``hello`` is accepted. One refused as ``unavailable`` (the store is
+        overloaded or away) leaves the socket open: the client sends it again after a pause."""
+        for _ in range(MAX_HELLO_ATTEMPTS):
+            try:
+                raw = await asyncio.wait_for(self._receive_raw(), self.settings.hello_timeout_s)
+            except TimeoutError:
+                raise _Closing(Close.HELLO_TIMEOUT) from None
+            if raw is None:
+                raise WebSocketDisconnect()
+            try:
+                hello = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
+                if not isinstance(hello, f.Hello):
+                    raise InvalidInput("the first frame must be 'hello'", field="type")
+                await self.on_hello(hello)
+                return
+            except Unavailable as error:
+                await self._send(s.error_frame(error, f.read_ref(raw)))
+            except ChatError as error:
+                await self._send(s.error_frame(error, f.read_ref(raw)))
+                raise _Closing(_hello_close_code(error)) from None
+            except Exception as error:
+                logger.error("hello handling failed", exc_info=error)
+                await self._send(s.error_frame(ChatError(), f.read_ref(raw)))
+                raise _Closing(Close.SERVER_ERROR) from None
+        raise _Closing(Close.TRY_AGAIN)
 
     async def _read_frames(self) -> None:
         while (raw := await self._receive_raw()) is not None:
@@ -534,13 +547,11 @@ class StaffConnection(Connection):
 
 
 def _hello_close_code(error: ChatError) -> int:
-    """Unauthenticated: start over; forbidden: not for this role; store unavailable: retry."""
+    """Unauthenticated: start over; forbidden: not for this role (unavailable: see above)."""
     if isinstance(error, Unauthenticated):
         return Close.UNAUTHENTICATED
     if isinstance(error, Forbidden):
         return Close.FORBIDDEN
-    if isinstance(error, Unavailable):
-        return Close.TRY_AGAIN
     return Close.BAD_HELLO
 
 

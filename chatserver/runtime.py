@@ -45,7 +45,7 @@ class Runtime:
             max_overflow=settings.db_pool_max_overflow,
             pool_timeout_s=settings.db_pool_timeout_s,
         )
-        broker = broker_from_url(settings.broker_url)
+        broker = broker_from_url(settings.broker_url, settings.redis_prefix)
         repository = Repository(engine)
         hasher = PasswordHasher(
             memory_kib=settings.argon2_memory_kib,

@@ -33,6 +33,9 @@ class Settings:
     db_pool_max_overflow: int = 20
     db_pool_timeout_s: float = 30.0
     broker_url: str = "memory://"
+    #: Before every Redis channel and key, so deployments (or tests) sharing a Redis never
+    #: see each other's hints.
+    redis_prefix: str = "chat:"
     host: str = "127.0.0.1"
     port: int = 8000
     #: Browser origins allowed to open WebSockets; empty means "this server's own".
@@ -171,6 +174,7 @@ class Settings:
             ),
             db_pool_timeout_s=reader.number("DB_POOL_TIMEOUT_S", cls.db_pool_timeout_s),
             broker_url=reader.text("BROKER_URL", cls.broker_url),
+            redis_prefix=reader.text("REDIS_PREFIX", cls.redis_prefix),
             host=reader.text("HOST", cls.host),
             port=reader.integer("PORT", cls.port, minimum=0),
             allowed_origins=reader.words("ALLOWED_ORIGINS"),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import resource
 import socket
 import sys
 from collections.abc import Sequence
@@ -23,9 +25,11 @@ from chatserver.chat import utc_now
 from chatserver.errors import ChatError
 from chatserver.lifecycle import Drain, DrainingServer
 from chatserver.logs import configure as configure_logging
+from chatserver.metrics import ASYNCIO_LOGS_DROPPED
 from chatserver.runtime import Runtime
 from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
+from chatserver.transport.slow_headers import timed_headers
 from triage.research.dataset import synthetic
 from triage.research.deidentify.engine import ensure_cache
 from triage.research.export.build import parse_options
@@ -34,6 +38,9 @@ from triage.research.report.jobs import Reports
 from triage.research.report.jobs import parse_options as parse_report_options
 
 PROGRESS_WIDTH = 30
+
+#: Open files to ask for when the hard limit is unlimited: systemd's LimitNOFILE in ops/.
+OPEN_FILES_WANTED = 65536
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -101,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings.from_environ()
     except SettingsError as error:
         parser.exit(2, f"chatserver: {error}\n")
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, ASYNCIO_LOGS_DROPPED.inc)
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
@@ -246,5 +253,19 @@ def _serve(settings: Settings, listener: socket.socket) -> None:
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
+        # Past this many connections and tasks uvicorn answers 503 instead of falling over;
+        # visitors are capped below it (VISITOR_SOCKETS_MAX), so staff always get through.
+        limit_concurrency=settings.limit_concurrency,
+        http=timed_headers(settings.header_timeout_s),
     )
+    raise_open_files_limit()
     DrainingServer(config, drain, settings.shutdown_drain_s).run(sockets=[listener])
+
+
+def raise_open_files_limit() -> None:
+    """Use every file descriptor the system allows (systemd: LimitNOFILE), not the soft 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES_WANTED if hard == resource.RLIM_INFINITY else hard
+    if soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

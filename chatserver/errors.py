@@ -7,7 +7,8 @@ edge knows about frames or status codes. The tree::
     ├── InvalidInput          bad frame, bad field, bad JSON          400
     │   └── TooLarge          over a size limit                       413
     ├── RateLimited           too many frames                         429
-    │   └── LoginThrottled    too many failed logins; Retry-After     429
+    │   ├── LoginThrottled    too many failed logins; Retry-After     429
+    │   └── SourceLimited     too many chats from one address         429
     ├── Unauthenticated       unknown, expired or revoked credentials 401
     │   ├── ResumeImpossible  visitor token no longer valid           401
     │   ├── TwoFactorRequired right password; now the 2FA code        401
@@ -67,6 +68,20 @@ class LoginThrottled(RateLimited):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__()
         #: Whole seconds until the next attempt is let through (HTTP ``Retry-After``).
+        self.retry_after_s = retry_after_s
+
+
+class SourceLimited(RateLimited):
+    """One address started too many chats; the visitor widget says so in Dutch (i18n.js)."""
+
+    code = "source_limited"
+    public_message = (
+        "Many chats were started from your network just now. Please try again in a few "
+        "minutes; if you are in danger, call 112."
+    )
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__()
         self.retry_after_s = retry_after_s
 
 

@@ -4,7 +4,9 @@ Only allow-listed fields leave the process: no message text, no IP address, no
 user agent. Exception messages are dropped (database errors quote their
 parameters, which may be what a visitor typed); the type and the stack stay.
 uvicorn's loggers are pinned to WARNING because at INFO they log client
-addresses for every WebSocket handshake, and its access log is off.
+addresses for every WebSocket handshake, and its access log is off. asyncio's logger is
+pinned to WARNING and rate-limited: when file descriptors run out it logs one ERROR per
+failed ``accept``, tens of thousands a second, which would drown the journal.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 ALLOWED_FIELDS = frozenset(
@@ -52,7 +56,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str) -> None:
+#: asyncio records let through per second; the rest are counted (chat_asyncio_log_records_dropped).
+ASYNCIO_RECORDS_PER_S = 5
+
+
+class RateLimit(logging.Filter):
+    """At most ``per_second`` records each second; ``dropped`` is told of every other one."""
+
+    def __init__(self, per_second: int, dropped: Callable[[], None]) -> None:
+        super().__init__()
+        self._per_second = per_second
+        self._dropped = dropped
+        self._second = 0
+        self._count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        second = int(time.monotonic())
+        if second != self._second:
+            self._second, self._count = second, 0
+        self._count += 1
+        if self._count > self._per_second:
+            self._dropped()
+            return False
+        return True
+
+
+def configure(level: str, dropped: Callable[[], None] = lambda: None) -> None:
+    """``dropped`` counts the asyncio records the rate limit kept out."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
@@ -66,3 +96,6 @@ def configure(level: str) -> None:
         logger.propagate = True
         logger.setLevel(max(logging.WARNING, logging.getLevelName(level)))
     logging.getLogger("uvicorn.access").disabled = True
+    asyncio_logger = logging.getLogger("asyncio")
+    asyncio_logger.setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    asyncio_logger.filters[:] = [RateLimit(ASYNCIO_RECORDS_PER_S, dropped)]

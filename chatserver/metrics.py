@@ -56,6 +56,27 @@ DELIVERY_FAILURES = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+CHAT_STARTS_REFUSED = Counter(
+    "chat_starts_refused_per_source",
+    "Chat starts refused because their source started too many in the window.",
+    registry=REGISTRY,
+)
+SOCKETS_REFUSED = Counter(
+    "chat_sockets_refused",
+    "WebSockets closed at once by a connection limit, by limit.",
+    ["limit"],
+    registry=REGISTRY,
+)
+SLOW_HEADERS_CLOSED = Counter(
+    "chat_slow_headers_closed",
+    "HTTP connections closed because their request headers did not arrive in time.",
+    registry=REGISTRY,
+)
+ASYNCIO_LOGS_DROPPED = Counter(
+    "chat_asyncio_log_records_dropped",
+    "asyncio log records not written because of the rate limit on that logger.",
+    registry=REGISTRY,
+)
 
 QUICK_EXITS = Counter(
     "chat_quick_exits",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,6 +13,7 @@ from chatserver.auth.throttle import LoginThrottle
 from chatserver.auth.two_factor import TwoFactor
 from chatserver.broker import Broker, broker_from_url
 from chatserver.chat import ChatService, utc_now
+from chatserver.domain.sources import SourceLimits
 from chatserver.fanout import Hub, QueueFeed
 from chatserver.presence import Presence
 from chatserver.retention import RetentionJob
@@ -33,11 +35,17 @@ class Runtime:
     queue_feed: QueueFeed
     retention: RetentionJob
     presence: Presence
+    sources: SourceLimits
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        engine = create_engine(settings.database_url)
-        broker = broker_from_url(settings.broker_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_pool_max_overflow,
+            pool_timeout_s=settings.db_pool_timeout_s,
+        )
+        broker = broker_from_url(settings.broker_url, settings.redis_prefix)
         repository = Repository(engine)
         hasher = PasswordHasher(
             memory_kib=settings.argon2_memory_kib,
@@ -65,6 +73,14 @@ class Runtime:
             queue_feed=QueueFeed(hub, chat.queue_snapshot),
             retention=RetentionJob(repository, settings, utc_now),
             presence=Presence(chat, settings, utc_now),
+            sources=SourceLimits(
+                rotate_s=settings.source_key_rotate_s,
+                starts=settings.chat_starts_per_source,
+                start_window_s=settings.chat_start_window_s,
+                prehello=settings.prehello_sockets_per_source,
+                visitor_sockets=settings.visitor_sockets_per_source,
+                now=time.monotonic(),
+            ),
         )
 
     async def start(self) -> None:

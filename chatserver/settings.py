@@ -7,6 +7,7 @@ in-process broker, so a fresh machine needs nothing else.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,15 @@ METRICS_TOKEN_MIN_CHARS = 32
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///var/chat.db"
+    #: PostgreSQL connections per node (SQLite always has one), and how long a use case waits
+    #: for one before the client is told ``unavailable`` (retry) instead of waiting on.
+    db_pool_size: int = 10
+    db_pool_max_overflow: int = 20
+    db_pool_timeout_s: float = 30.0
     broker_url: str = "memory://"
+    #: Before every Redis channel and key, so deployments (or tests) sharing a Redis never
+    #: see each other's hints.
+    redis_prefix: str = "chat:"
     host: str = "127.0.0.1"
     port: int = 8000
     #: Browser origins allowed to open WebSockets; empty means "this server's own".
@@ -124,8 +133,26 @@ class Settings:
     login_backoff_base_s: float = 30.0
     login_backoff_max_s: float = 900.0
     #: The header a trusted reverse proxy puts the client's address in (its last entry is
-    #: used), e.g. X-Forwarded-For; empty: the TCP peer. Only the login throttle reads it.
-    client_address_header: str = ""
+    #: used). It is read only on connections from a peer in ``trusted_proxies`` (addresses or
+    #: networks); from anyone else, and when no proxy is listed, the TCP peer is the source.
+    client_address_header: str = "X-Forwarded-For"
+    trusted_proxies: tuple[str, ...] = ()
+    #: Per-source limits (docs/security.md): a source is a keyed hash of its address under a
+    #: key replaced this often. Chat starts per window, sockets that have not said hello yet
+    #: (visitor and staff each), and visitor sockets open at once.
+    source_key_rotate_s: float = 3600.0
+    chat_starts_per_source: int = 30
+    chat_start_window_s: float = 600.0
+    prehello_sockets_per_source: int = 20
+    visitor_sockets_per_source: int = 100
+    #: Visitor sockets on this node at once: below ``limit_concurrency``, so that what is left
+    #: is for staff, whose sockets always get through. A socket must say hello within this.
+    visitor_sockets_max: int = 3000
+    hello_timeout_s: float = 10.0
+    #: uvicorn's cap on connections and tasks (503 beyond it), and the time a client may take
+    #: to send a request's headers (slowloris).
+    limit_concurrency: int = 4000
+    header_timeout_s: float = 10.0
     #: The name authenticator apps show next to a staff member's two-factor code.
     totp_issuer: str = "Helpline"
     #: ``run --demo`` only: visitors of the synthetic coded year it loads once (last year,
@@ -151,7 +178,13 @@ class Settings:
         reader = _Reader(env)
         return cls(
             database_url=reader.text("DATABASE_URL", cls.database_url),
+            db_pool_size=reader.integer("DB_POOL_SIZE", cls.db_pool_size, minimum=1),
+            db_pool_max_overflow=reader.integer(
+                "DB_POOL_MAX_OVERFLOW", cls.db_pool_max_overflow, minimum=0
+            ),
+            db_pool_timeout_s=reader.number("DB_POOL_TIMEOUT_S", cls.db_pool_timeout_s),
             broker_url=reader.text("BROKER_URL", cls.broker_url),
+            redis_prefix=reader.text("REDIS_PREFIX", cls.redis_prefix),
             host=reader.text("HOST", cls.host),
             port=reader.integer("PORT", cls.port, minimum=0),
             allowed_origins=reader.words("ALLOWED_ORIGINS"),
@@ -250,6 +283,26 @@ class Settings:
             login_backoff_base_s=reader.number("LOGIN_BACKOFF_BASE_S", cls.login_backoff_base_s),
             login_backoff_max_s=reader.number("LOGIN_BACKOFF_MAX_S", cls.login_backoff_max_s),
             client_address_header=reader.text("CLIENT_ADDRESS_HEADER", cls.client_address_header),
+            trusted_proxies=reader.networks("TRUSTED_PROXIES"),
+            source_key_rotate_s=reader.number("SOURCE_KEY_ROTATE_S", cls.source_key_rotate_s),
+            chat_starts_per_source=reader.integer(
+                "CHAT_STARTS_PER_SOURCE", cls.chat_starts_per_source, minimum=1
+            ),
+            chat_start_window_s=reader.number("CHAT_START_WINDOW_S", cls.chat_start_window_s),
+            prehello_sockets_per_source=reader.integer(
+                "PREHELLO_SOCKETS_PER_SOURCE", cls.prehello_sockets_per_source, minimum=1
+            ),
+            visitor_sockets_per_source=reader.integer(
+                "VISITOR_SOCKETS_PER_SOURCE", cls.visitor_sockets_per_source, minimum=1
+            ),
+            visitor_sockets_max=reader.integer(
+                "VISITOR_SOCKETS_MAX", cls.visitor_sockets_max, minimum=1
+            ),
+            hello_timeout_s=reader.number("HELLO_TIMEOUT_S", cls.hello_timeout_s),
+            limit_concurrency=reader.integer(
+                "LIMIT_CONCURRENCY", cls.limit_concurrency, minimum=16
+            ),
+            header_timeout_s=reader.number("HEADER_TIMEOUT_S", cls.header_timeout_s),
             totp_issuer=reader.text("TOTP_ISSUER", cls.totp_issuer),
             demo_synthetic_visitors=reader.integer(
                 "DEMO_SYNTHETIC_VISITORS", cls.demo_synthetic_visitors, minimum=0
@@ -267,6 +320,16 @@ class _Reader:
     def words(self, name: str) -> tuple[str, ...]:
         raw = self._environ.get(name, "")
         return tuple(word.rstrip("/") for word in raw.replace(",", " ").split())
+
+    def networks(self, name: str) -> tuple[str, ...]:
+        """Addresses or networks (``10.0.0.5``, ``10.0.0.0/24``), checked now."""
+        found = self.words(name)
+        for word in found:
+            try:
+                ipaddress.ip_network(word, strict=False)
+            except ValueError:
+                raise SettingsError(f"{name}: {word!r} is not an address or network") from None
+        return found
 
     def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
         """``name=value`` entries between ``;``; empty when unset."""

@@ -19,7 +19,7 @@ FREE = 3
 LONG_WAIT = {"LOGIN_ACCOUNT_FREE_ATTEMPTS": str(FREE), "LOGIN_BACKOFF_BASE_S": "600"}
 SOURCE = "203.0.113.7"
 OTHER_SOURCE = "203.0.113.8"
-BEHIND_PROXY = {"CLIENT_ADDRESS_HEADER": "X-Forwarded-For"}
+BEHIND_PROXY = {"CLIENT_ADDRESS_HEADER": "X-Forwarded-For", "TRUSTED_PROXIES": "127.0.0.1"}
 
 
 def assert_throttled(response: httpx.Response, at_most_s: int) -> int:

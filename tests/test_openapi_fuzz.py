@@ -16,7 +16,7 @@ import schemathesis
 from schemathesis import Case
 
 from chatserver.transport.openapi import document
-from tests.support.server import QUICK_HASHING, Server, running, sqlite_server
+from tests.support.server import NO_SOURCE_LIMITS, QUICK_HASHING, Server, running, sqlite_server
 
 #: Per operation: fuzzing cases (the coverage phase adds its boundary cases).
 MAX_EXAMPLES = 8
@@ -36,6 +36,7 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """
     settings = {
         **QUICK_HASHING,
+        **NO_SOURCE_LIMITS,
         "METRICS_TOKEN": METRICS_TOKEN,
         "LOGIN_SOURCE_FREE_ATTEMPTS": "1000000",
     }

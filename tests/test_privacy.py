@@ -202,7 +202,7 @@ async def _whole_chat(server: Server) -> Chat:
     assert ended["type"] == "ended"
     await visitor.ws.expect("message", text="ended_by_counsellor")
     await visitor.drop()
-    await visitor.connect()  # resume after the end: the history, read-only
+    await visitor.connect_expecting_refusal()  # a staff end kills the resume token
     await visitor.drop()
     for staff in (counsellor, colleague):
         await staff.ws.close()

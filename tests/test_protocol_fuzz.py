@@ -51,7 +51,7 @@ from chatserver.protocol.frames import read_ref
 from chatserver.settings import Settings
 from tests.support.database import query
 from tests.support.pilots import Counsellor, Socket, Visitor, new_id
-from tests.support.server import QUICK_HASHING, Server, running, sqlite_server
+from tests.support.server import NO_SOURCE_LIMITS, QUICK_HASHING, Server, running, sqlite_server
 
 T = TypeVar("T")
 
@@ -64,7 +64,12 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 #: Rate limits are tested elsewhere; here they would only make valid frames bounce.
-SERVER_ENV = {**QUICK_HASHING, "FRAMES_PER_SECOND": "10000", "FRAME_BURST": "10000"}
+SERVER_ENV = {
+    **QUICK_HASHING,
+    **NO_SOURCE_LIMITS,
+    "FRAMES_PER_SECOND": "10000",
+    "FRAME_BURST": "10000",
+}
 DEFAULTS = Settings()
 FRAME_MAX_BYTES = DEFAULTS.frame_max_bytes
 CAP = DEFAULTS.max_chats_per_counsellor

@@ -10,13 +10,14 @@ from chatserver.broker.base import Broker, EventHandler, GapHandler, publish_hin
 from chatserver.broker.memory import MemoryBroker
 
 
-def broker_from_url(url: str) -> Broker:
+def broker_from_url(url: str, prefix: str = "chat:") -> Broker:
+    """``prefix`` goes before every Redis channel: deployments sharing a Redis stay apart."""
     if url == "memory://":
         return MemoryBroker()
     if url.startswith(("redis://", "rediss://", "unix://")):
         from chatserver.broker.redis import RedisBroker  # only multi-node setups need redis
 
-        return RedisBroker(url)
+        return RedisBroker(url, prefix)
     raise ValueError(f"unsupported BROKER_URL {url!r}; use memory:// or redis://host:port/db")
 
 

@@ -36,7 +36,9 @@ RECONNECT_MAX_DELAY_S = 5.0
 
 
 class RedisBroker:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "chat:") -> None:
+        #: Before every channel (REDIS_PREFIX): two deployments on one Redis never meet.
+        self._prefix = prefix
         self._client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self._topics: set[str] = set()
         self._pubsub: PubSub | None = None
@@ -58,18 +60,18 @@ class RedisBroker:
             if self._pubsub is not None:
                 # On failure the reader notices the broken connection and resubscribes all.
                 with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.subscribe(topic)
+                    await self._pubsub.subscribe(self._prefix + topic)
 
     async def unsubscribe(self, topic: str) -> None:
         async with self._lock:
             self._topics.discard(topic)
             if self._pubsub is not None:
                 with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.unsubscribe(topic)
+                    await self._pubsub.unsubscribe(self._prefix + topic)
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
         try:
-            self._outgoing.put_nowait((topic, json.dumps(event)))
+            self._outgoing.put_nowait((self._prefix + topic, json.dumps(event)))
         except asyncio.QueueFull:
             DELIVERY_FAILURES.labels(Failure.HINT_LOST).inc()
 
@@ -123,7 +125,7 @@ class RedisBroker:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             await pubsub.ping()
             if self._topics:
-                await pubsub.subscribe(*self._topics)
+                await pubsub.subscribe(*(self._prefix + topic for topic in self._topics))
             self._pubsub = pubsub
         self._connected.set()
 
@@ -143,8 +145,9 @@ class RedisBroker:
             heard = now
             if message.get("type") == "message":
                 channel = message["channel"]
-                topic = channel.decode() if isinstance(channel, bytes) else str(channel)
-                await handler(topic, json.loads(message["data"]))
+                name = channel.decode() if isinstance(channel, bytes) else str(channel)
+                if name.startswith(self._prefix):
+                    await handler(name[len(self._prefix) :], json.loads(message["data"]))
 
     async def _drop_pubsub(self) -> None:
         self._connected.clear()

@@ -19,17 +19,27 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout_s: float = 30.0
+) -> AsyncEngine:
+    """``pool_timeout_s``: how long a use case waits for a connection before ``unavailable``."""
     if not is_sqlite(url):
         return create_async_engine(
-            url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # One connection: transactions queue in asyncio, in order, instead of sleeping in
     # SQLite's busy handler. SQLite has one writer at a time anyway.
-    engine = create_async_engine(url, hide_parameters=True, pool_size=1, max_overflow=0)
+    engine = create_async_engine(
+        url, hide_parameters=True, pool_size=1, max_overflow=0, pool_timeout=pool_timeout_s
+    )
     _configure_sqlite(engine)
     return engine
 

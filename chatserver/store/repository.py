@@ -318,6 +318,9 @@ class Repository(Store):
             row = await _locked_conversation(session, conversation_id)
             _require_holder(row, by)
             _close(row, now)
+            # The visitor's open screen already shows the end; nobody can resume it later (a
+            # shared device, a token read from its storage).
+            row.resume_token_hash = None
             return await _append_event(session, row, Event.ENDED_BY_COUNSELLOR, by, now)
 
     # -- visitors who left ------------------------------------------------------------------------

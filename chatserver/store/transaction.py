@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chatserver.errors import Unavailable
@@ -15,6 +16,9 @@ from chatserver.errors import Unavailable
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Commit on success; a lost or refused database connection becomes :class:`Unavailable`.
 
+    So does a pool with no connection free in time: under overload the client is told to
+    retry on the socket it has, instead of getting ``internal`` and reconnecting in a storm.
+
     Integrity errors pass through: callers turn them into answers (a resend, a taken name).
     """
     try:
@@ -22,7 +26,7 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
             yield session
     except IntegrityError:
         raise
-    except (DBAPIError, OSError) as exc:
+    except (DBAPIError, PoolTimeout, DisconnectionError, OSError, TimeoutError) as exc:
         raise Unavailable() from exc
 
 

@@ -10,7 +10,14 @@ from starlette.responses import JSONResponse, Response
 
 from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.domain.records import Staff
-from chatserver.errors import ChatError, InvalidInput, LoginThrottled, TooLarge, Unauthenticated
+from chatserver.errors import (
+    ChatError,
+    InvalidInput,
+    LoginThrottled,
+    SourceLimited,
+    TooLarge,
+    Unauthenticated,
+)
 from chatserver.protocol.frames import load_json
 from chatserver.runtime import Runtime
 
@@ -57,19 +64,6 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def client_source(request: Request) -> str | None:
-    """The client's address, for the login throttle only: never stored or logged.
-
-    Behind a reverse proxy, ``CLIENT_ADDRESS_HEADER`` names the header the proxy sets; its
-    last entry is the one the proxy added, so a client cannot forge it.
-    """
-    header = runtime_of(request).settings.client_address_header
-    if header:
-        forwarded = request.headers.get(header, "").rsplit(",", 1)[-1].strip()
-        return forwarded or None
-    return request.client.host if request.client is not None else None
-
-
 async def current_staff(request: Request) -> Staff:
     return await runtime_of(request).accounts.authenticate(bearer_token(request))
 
@@ -86,6 +80,6 @@ async def chat_error_response(request: Request, exc: Exception) -> Response:
     if details := exc.details():
         error["errors"] = details
     headers = {"Cache-Control": "no-store"}
-    if isinstance(exc, LoginThrottled):
+    if isinstance(exc, LoginThrottled | SourceLimited):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse({"error": error}, status_code=exc.status, headers=headers)

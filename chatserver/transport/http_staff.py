@@ -17,12 +17,12 @@ from chatserver.protocol.server import (
 )
 from chatserver.transport.http import (
     bearer_token,
-    client_source,
     current_staff,
     ok,
     read_json,
     runtime_of,
 )
+from chatserver.transport.sources import client_source
 
 
 async def login(request: Request) -> Response:
@@ -32,7 +32,7 @@ async def login(request: Request) -> Response:
         body.get("username"),
         body.get("password"),
         body.get("code"),
-        source=client_source(request),
+        source=client_source(request, runtime.settings),
     )
     return ok(
         {

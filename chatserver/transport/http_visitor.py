@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from chatserver.domain.profile import PROFILE_FIELDS, parse_danger, parse_profile
-from chatserver.errors import ChatError, InvalidInput
+from chatserver.errors import ChatError, InvalidInput, SourceLimited
+from chatserver.metrics import CHAT_STARTS_REFUSED
 from chatserver.protocol.server import timestamp
 from chatserver.transport.http import (
     bearer_token,
@@ -16,6 +20,7 @@ from chatserver.transport.http import (
     read_json,
     runtime_of,
 )
+from chatserver.transport.sources import client_source
 
 
 async def status(request: Request) -> Response:
@@ -42,9 +47,14 @@ async def start_chat(request: Request) -> Response:
     """No account and nothing about the device: only what the visitor chose to type."""
     body = await read_json(request, (*PROFILE_FIELDS, "in_danger"))
     in_danger = parse_danger(body.pop("in_danger", None))
-    conversation, token = await runtime_of(request).chat.start_visitor(
-        parse_profile(body), in_danger
-    )
+    profile = parse_profile(body)
+    runtime = runtime_of(request)
+    source = client_source(request, runtime.settings)
+    # Counted after the body is checked: bad input changes nothing, not even the count.
+    if source is not None and (wait := runtime.sources.starts.admit(source, time.monotonic())):
+        CHAT_STARTS_REFUSED.inc()
+        raise SourceLimited(math.ceil(wait))
+    conversation, token = await runtime.chat.start_visitor(profile, in_danger)
     return ok(
         {
             "conversation_id": conversation.id,

@@ -26,6 +26,7 @@ from chatserver.domain.queue import QueueSnapshot
 from chatserver.domain.ratelimit import TokenBucket
 from chatserver.domain.records import Conversation, Staff, Status
 from chatserver.domain.roles import Role, require_chat_role
+from chatserver.domain.sources import Held
 from chatserver.domain.tokens import token_digest
 from chatserver.errors import (
     ChatError,
@@ -36,18 +37,26 @@ from chatserver.errors import (
     Unavailable,
 )
 from chatserver.fanout import Outbound, Overflow
-from chatserver.metrics import CONNECTED_SOCKETS, DELIVERY_FAILURES, MESSAGE_LATENCY, Failure
+from chatserver.metrics import (
+    CONNECTED_SOCKETS,
+    DELIVERY_FAILURES,
+    MESSAGE_LATENCY,
+    SOCKETS_REFUSED,
+    Failure,
+)
 from chatserver.protocol import frames as f
 from chatserver.protocol import server as s
 from chatserver.runtime import Runtime
+from chatserver.transport.sources import client_source
 
 logger = logging.getLogger("chatserver.ws")
 
-HELLO_TIMEOUT_S = 10.0
 #: Re-check a staff session at least this often while its socket is open.
 SESSION_RECHECK_S = 30.0
 #: A client that keeps sending past its rate limit this many times in a row is disconnected.
 MAX_RATE_VIOLATIONS = 50
+#: ``hello`` frames answered ``unavailable`` on one socket before it is closed with 1013.
+MAX_HELLO_ATTEMPTS = 5
 
 
 class Close:
@@ -57,6 +66,8 @@ class Close:
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
     HELLO_TIMEOUT = 4408
+    #: This address has too many sockets open or not yet past ``hello``.
+    TOO_MANY_FROM_SOURCE = 4429
     POLICY = 1008
     SERVER_ERROR = 1011
     TRY_AGAIN = 1013
@@ -102,12 +113,19 @@ class Connection:
         if origin not in self.settings.origins:
             await self.websocket.close(code=Close.POLICY)  # before accept: HTTP 403
             return
+        places = self._take_places()
         await self.websocket.accept()
+        if isinstance(places, str):
+            SOCKETS_REFUSED.labels(places).inc()
+            full = Close.TRY_AGAIN if places == "node" else Close.TOO_MANY_FROM_SOURCE
+            await self._close(full)
+            return
         writer = asyncio.create_task(self.outbound.run())
         sockets = CONNECTED_SOCKETS.labels(self.role)
         sockets.inc()
         try:
             await self._handshake()
+            self._release(places[:1])  # past hello: no longer counts as idle
             reader = asyncio.create_task(self._read_frames())
             waiters: set[asyncio.Future[Any]] = {reader, writer, self._closing}
             done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -120,11 +138,38 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
+            self._release(places)
             sockets.dec()
             writer.cancel()
             for task in self._tasks:
                 task.cancel()
             await self._detach()
+
+    def _take_places(self) -> list[Held] | str:
+        """Places under this socket's limits, or the name of the limit that is full."""
+        source = client_source(self.websocket, self.settings)
+        if source is None:
+            return []
+        limits = self.runtime.sources
+        now = time.monotonic()
+        if self.role == "staff":
+            held = limits.staff_prehello.take(source, now)
+            return "staff_prehello" if held is None else [held]
+        if limits.visitor_sockets.total() >= self.settings.visitor_sockets_max:
+            return "node"
+        prehello = limits.visitor_prehello.take(source, now)
+        if prehello is None:
+            return "visitor_prehello"
+        socket = limits.visitor_sockets.take(source, now)
+        if socket is None:
+            prehello.release()
+            return "visitor_sockets"
+        return [prehello, socket]
+
+    @staticmethod
+    def _release(places: list[Held]) -> None:
+        for held in places:
+            held.release()
 
     def _close_code(self, done: set[asyncio.Future[Any]], writer: asyncio.Task[None]) -> int | None:
         if self._closing in done:
@@ -146,20 +191,31 @@ class Connection:
             await self.websocket.close(code=code)
 
     async def _handshake(self) -> None:
-        try:
-            raw = await asyncio.wait_for(self._receive_raw(), HELLO_TIMEOUT_S)
-        except TimeoutError:
-            raise _Closing(Close.HELLO_TIMEOUT) from None
-        if raw is None:
-            raise WebSocketDisconnect()
-        try:
-            hello = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
-            if not isinstance(hello, f.Hello):
-                raise InvalidInput("the first frame must be 'hello'", field="type")
-            await self.on_hello(hello)
-        except ChatError as error:
-            await self._send(s.error_frame(error, f.read_ref(raw)))
-            raise _Closing(_hello_close_code(error)) from None
+        """Until a ``hello`` is accepted. One refused as ``unavailable`` (the store is
+        overloaded or away) leaves the socket open: the client sends it again after a pause."""
+        for _ in range(MAX_HELLO_ATTEMPTS):
+            try:
+                raw = await asyncio.wait_for(self._receive_raw(), self.settings.hello_timeout_s)
+            except TimeoutError:
+                raise _Closing(Close.HELLO_TIMEOUT) from None
+            if raw is None:
+                raise WebSocketDisconnect()
+            try:
+                hello = self.decode(raw, max_bytes=self.settings.frame_max_bytes)
+                if not isinstance(hello, f.Hello):
+                    raise InvalidInput("the first frame must be 'hello'", field="type")
+                await self.on_hello(hello)
+                return
+            except Unavailable as error:
+                await self._send(s.error_frame(error, f.read_ref(raw)))
+            except ChatError as error:
+                await self._send(s.error_frame(error, f.read_ref(raw)))
+                raise _Closing(_hello_close_code(error)) from None
+            except Exception as error:
+                logger.error("hello handling failed", exc_info=error)
+                await self._send(s.error_frame(ChatError(), f.read_ref(raw)))
+                raise _Closing(Close.SERVER_ERROR) from None
+        raise _Closing(Close.TRY_AGAIN)
 
     async def _read_frames(self) -> None:
         while (raw := await self._receive_raw()) is not None:
@@ -494,13 +550,11 @@ class StaffConnection(Connection):
 
 
 def _hello_close_code(error: ChatError) -> int:
-    """Unauthenticated: start over; forbidden: not for this role; store unavailable: retry."""
+    """Unauthenticated: start over; forbidden: not for this role (unavailable: see above)."""
     if isinstance(error, Unauthenticated):
         return Close.UNAUTHENTICATED
     if isinstance(error, Forbidden):
         return Close.FORBIDDEN
-    if isinstance(error, Unavailable):
-        return Close.TRY_AGAIN
     return Close.BAD_HELLO
 
 

@@ -68,6 +68,7 @@ const STRINGS = {
     err_unauthenticated: 'Log opnieuw in.',
     err_service_closed: 'De chat is nu gesloten.',
     err_queue_full: 'Het is nu te druk om een chat te starten. Probeer het over een paar minuten opnieuw.',
+    err_source_limited: 'Vanaf jouw netwerk zijn net veel chats gestart. Probeer het over een paar minuten opnieuw. Ben je in gevaar? Bel dan 112.',
     // visitor: closed or full
     serviceClosed: 'De chat is nu gesloten.',
     serviceOpensAt: 'We zijn er weer op {day} om {time}.',
@@ -330,6 +331,7 @@ const STRINGS = {
     err_unauthenticated: 'Please log in again.',
     err_service_closed: 'The chat is closed now.',
     err_queue_full: 'It is too busy to start a chat right now. Please try again in a few minutes.',
+    err_source_limited: 'Many chats were started from your network just now. Please try again in a few minutes. Are you in danger? Call 112.',
     serviceClosed: 'The chat is closed now.',
     serviceOpensAt: 'We are back on {day} at {time}.',
     serviceFull: 'It is very busy right now: many people are already waiting. Please try again in a few minutes.',

@@ -152,6 +152,10 @@ export class ChatConnection {
         this.awaitingPong = false;
         return;
       case 'error':
+        if (!this.ready && frame.code === 'unavailable') { // hello refused for now: same socket
+          this.helloAgainSoon();
+          return;
+        }
         if (this.pending.has(frame.ref)) {
           if (RETRYABLE.has(frame.code)) {
             this.retryPendingSoon();
@@ -182,6 +186,17 @@ export class ChatConnection {
       return;
     }
     this.scheduleRetry();
+  }
+
+  /** The store was briefly unavailable at hello: the server keeps the socket; say hello again. */
+  helloAgainSoon() {
+    clearTimeout(this.timers.connect);
+    const ws = this.ws;
+    this.timers.hello = setTimeout(() => {
+      if (this.ws !== ws || this.ready) return;
+      this.timers.connect = setTimeout(() => this.drop(), CONNECT_TIMEOUT_MS);
+      ws.send(JSON.stringify(this.hello()));
+    }, Math.round(1000 * (0.5 + Math.random())));
   }
 
   /** Forget a socket that seems dead without waiting for a close handshake that may never come. */

@@ -24,6 +24,13 @@ DEDUCE_CACHE = ROOT / "var" / "deduce-cache"
 QUICK_HASHING = {"ARGON2_MEMORY_KIB": "8", "ARGON2_TIME_COST": "1"}
 #: Tests never leave the machine: the quick exit lands on the server's own neutral page.
 LOCAL_EXIT = {"QUICK_EXIT_URL": "/neutral.html"}
+#: For tests that start many chats and sockets from 127.0.0.1 on purpose (fuzzing, benches):
+#: the per-source limits are tested in tests/test_source_limits.py.
+NO_SOURCE_LIMITS = {
+    "CHAT_STARTS_PER_SOURCE": "1000000",
+    "PREHELLO_SOCKETS_PER_SOURCE": "100000",
+    "VISITOR_SOCKETS_PER_SOURCE": "100000",
+}
 DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^']+)'")
 
 

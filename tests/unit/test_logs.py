@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chatserver.logs import JsonFormatter
+from chatserver.logs import ASYNCIO_RECORDS_PER_S, JsonFormatter, RateLimit
 
 SECRET = "Ik woon op de Lindelaan 12, bel 06-12345678"
 
@@ -86,3 +86,12 @@ def test_a_preformatted_message_keeps_only_its_first_line(
     )
     assert entry(out)["event"] == "Task exception was never retrieved"
     assert SECRET not in out.getvalue()
+
+
+def test_an_error_storm_is_cut_to_a_few_records_a_second_and_the_rest_counted() -> None:
+    dropped: list[None] = []
+    limit = RateLimit(ASYNCIO_RECORDS_PER_S, lambda: dropped.append(None))
+    record = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "accept failed", (), None)
+    passed = sum(limit.filter(record) for _ in range(1000))
+    assert 1 <= passed <= 2 * ASYNCIO_RECORDS_PER_S
+    assert passed + len(dropped) == 1000

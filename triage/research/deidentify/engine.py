@@ -61,11 +61,16 @@ class Engine:
         self._names = names
         self._lock = threading.Lock()  # deduce does not promise thread safety
 
-    def spans(self, text: str) -> list[Span]:
+    def detected(self, text: str) -> list[Span]:
+        """What the detectors find: deduce, our rules, the case-blind name lists."""
         with self._lock:
             document = self._model.deidentify(text)
         found = [Span(a.start_char, a.end_char, tag_of(a.tag)) for a in document.annotations]
         return [*found, *rule_spans(text), *self._names.spans(text)]
+
+    def spans(self, text: str) -> list[Span]:
+        """What a quote loses: the detectors' spans and the conservative layer's."""
+        return self.detected(text)
 
     def deidentify(self, text: str) -> str:
         return redact(text, self.spans(text))

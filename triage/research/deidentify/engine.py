@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage.research.deidentify.chat_rules import CaseBlindLookup, rule_spans
+from triage.research.deidentify.conservative import Conservative, common_words
 from triage.research.deidentify.spans import Span, Tag, redact
 
 if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
@@ -56,9 +57,10 @@ def tag_of(deduce_tag: str) -> Tag:
 class Engine:
     """A loaded deduce with our rules; :meth:`deidentify` is synchronous and CPU-bound."""
 
-    def __init__(self, model: Any, names: CaseBlindLookup) -> None:
+    def __init__(self, model: Any, names: CaseBlindLookup, conservative: Conservative) -> None:
         self._model = model
         self._names = names
+        self._conservative = conservative
         self._lock = threading.Lock()  # deduce does not promise thread safety
 
     def detected(self, text: str) -> list[Span]:
@@ -70,7 +72,7 @@ class Engine:
 
     def spans(self, text: str) -> list[Span]:
         """What a quote loses: the detectors' spans and the conservative layer's."""
-        return self.detected(text)
+        return [*self.detected(text), *self._conservative.spans(text)]
 
     def deidentify(self, text: str) -> str:
         return redact(text, self.spans(text))
@@ -84,7 +86,7 @@ def load_engine(cache_dir: Path) -> Engine:
     """deduce with its tables from ``cache_dir``, building them there first if needed."""
     with _cache_lock(cache_dir):
         model = _deduce(cache_dir)
-    return Engine(model, _case_blind_lookup(model.lookup_structs))
+    return Engine(model, _case_blind_lookup(model.lookup_structs), Conservative(common_words()))
 
 
 def ensure_cache(cache_dir: Path) -> None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 
+from triage.research.deidentify.chat_rules import wordlist
 from triage.research.deidentify.spans import Span, Tag
 
 #: Zipf frequency (log10 of occurrences per billion words) a word needs to stay.
@@ -22,7 +23,8 @@ ZIPF_THRESHOLD = 3.0
 #: Words that stay whatever their frequency: the helplines and services a chatter names,
 #: and chat spellings too rare in wordfreq's sources.
 SAFE_TERMS = frozenset(
-    """
+    wordlist(
+        """
     fier kindertelefoon slachtofferhulp jeugdzorg ggd ggz huisarts politie wijkagent
     vertrouwenspersoon voogd mentor hulpverlener jeugdbescherming raad kinderbescherming
     advocaat opvang azc coa ind veilig thuis chat chatten whatsapp snap insta tiktok
@@ -30,7 +32,8 @@ SAFE_TERMS = frozenset(
     oke oké okee okey oki jaa jaaa neee nee ja hoii hoi hey heyy doei thnx thx tnx bedankt
     mss miss wss weet idd vgm sws sowieso tog toch nie nt kzou kheb kben kweet kan wil
     gechanteerd chanteert chantage verblijfsvergunning schulden afbetalen
-    """.split()
+        """
+    )
 )
 #: Runs of letters; digits, punctuation and emoji are the detectors' business.
 WORD = re.compile(r"[^\W\d_]+")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from triage.research.deidentify.chat_rules import CaseBlindLookup, rule_spans
 from triage.research.deidentify.conservative import Conservative, common_words
+from triage.research.deidentify.identifiers import identifier_spans
 from triage.research.deidentify.spans import Span, Tag, redact
 
 if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
@@ -68,7 +69,7 @@ class Engine:
         with self._lock:
             document = self._model.deidentify(text)
         found = [Span(a.start_char, a.end_char, tag_of(a.tag)) for a in document.annotations]
-        return [*found, *rule_spans(text), *self._names.spans(text)]
+        return [*found, *rule_spans(text), *identifier_spans(text), *self._names.spans(text)]
 
     def spans(self, text: str) -> list[Span]:
         """What a quote loses: the detectors' spans and the conservative layer's."""

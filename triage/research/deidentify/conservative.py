@@ -42,7 +42,7 @@ WORD = re.compile(r"[^\W\d_]+")
 def common_words() -> dict[str, float]:
     """Each common word with its Zipf frequency (the higher of Dutch and English)."""
     data = resources.files("triage.research.deidentify") / "data" / "common_words.tsv.gz"
-    with gzip.open(data.open("rb"), "rt", encoding="utf-8") as lines:
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         return {word: float(zipf) for word, zipf in (line.split("\t") for line in lines)}
 
 

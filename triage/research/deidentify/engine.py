@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from triage.research.deidentify.chat_rules import CaseBlindLookup, rule_spans
 from triage.research.deidentify.conservative import Conservative, common_words
 from triage.research.deidentify.identifiers import identifier_spans
+from triage.research.deidentify.lexicon import Lexicon, workplace_spans
 from triage.research.deidentify.spans import Span, Tag, redact
 
 if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
@@ -58,9 +59,12 @@ def tag_of(deduce_tag: str) -> Tag:
 class Engine:
     """A loaded deduce with our rules; :meth:`deidentify` is synchronous and CPU-bound."""
 
-    def __init__(self, model: Any, names: CaseBlindLookup, conservative: Conservative) -> None:
+    def __init__(
+        self, model: Any, names: CaseBlindLookup, conservative: Conservative, lexicon: Lexicon
+    ) -> None:
         self._model = model
         self._names = names
+        self._lexicon = lexicon
         self._conservative = conservative
         self._lock = threading.Lock()  # deduce does not promise thread safety
 
@@ -69,7 +73,14 @@ class Engine:
         with self._lock:
             document = self._model.deidentify(text)
         found = [Span(a.start_char, a.end_char, tag_of(a.tag)) for a in document.annotations]
-        return [*found, *rule_spans(text), *identifier_spans(text), *self._names.spans(text)]
+        return [
+            *found,
+            *rule_spans(text),
+            *identifier_spans(text),
+            *workplace_spans(text),
+            *self._lexicon.spans(text),
+            *self._names.spans(text),
+        ]
 
     def spans(self, text: str) -> list[Span]:
         """What a quote loses: the detectors' spans and the conservative layer's."""
@@ -87,7 +98,11 @@ def load_engine(cache_dir: Path) -> Engine:
     """deduce with its tables from ``cache_dir``, building them there first if needed."""
     with _cache_lock(cache_dir):
         model = _deduce(cache_dir)
-    return Engine(model, _case_blind_lookup(model.lookup_structs), Conservative(common_words()))
+    structs = model.lookup_structs
+    first_names = (" ".join(entry).lower() for entry in _entries(structs["first_name"]))
+    return Engine(
+        model, _case_blind_lookup(structs), Conservative(common_words()), Lexicon(first_names)
+    )
 
 
 def ensure_cache(cache_dir: Path) -> None:

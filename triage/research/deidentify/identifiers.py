@@ -22,16 +22,25 @@ SIDECODES = (
 )  # fmt: skip
 
 
-def _sidecode(code: str) -> str:
-    groups = [("[A-Z]" if g[0] == "X" else r"\d") + f"{{{len(g)}}}" for g in code.split()]
-    return "[- ]?".join(groups)
+def _plates(separator: str) -> str:
+    """Every sidecode with ``separator`` between its groups (one separator throughout)."""
+    codes = (
+        separator.join(("[A-Z]" if g[0] == "X" else r"\d") + f"{{{len(g)}}}" for g in c.split())
+        for c in SIDECODES
+    )
+    return "|".join(f"(?:{code})" for code in codes)
 
 
-PLATE = re.compile(rf"(?i)(?<![\w-])(?:{'|'.join(_sidecode(c) for c in SIDECODES)})(?![\w-])")
+#: With dashes or none, in any case ("gj347k"); with spaces only in capitals ("GJ 347 K"),
+#: as "is 14 en" has the shape of one too.
+PLATE_PATTERNS = (
+    re.compile(rf"(?i)(?<![\w-])(?:{_plates('-')}|{_plates('')})(?![\w-])"),
+    re.compile(rf"(?<![\w-])(?:{_plates(' ')})(?![\w-])"),
+)
 
 
 def plate_spans(text: str) -> Iterator[Span]:
-    for match in PLATE.finditer(text):
+    for match in (m for pattern in PLATE_PATTERNS for m in pattern.finditer(text)):
         value = match.group()
         if any(c.isalpha() for c in value) and any(c.isdigit() for c in value):
             yield Span(match.start(), match.end(), Tag.KENTEKEN)

@@ -50,7 +50,8 @@ def plate_spans(text: str) -> Iterator[Span]:
 
 #: A country code, two check digits and 10-30 letters and digits, in groups of four or not.
 IBAN = re.compile(
-    r"(?i)(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![\w])"
+    r"(?i)(?<![\w])[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}"
+    r"(?:[ ]?(?=[A-Z0-9]{0,3}\d)[A-Z0-9]{4}){1,6}(?:[ ]?\d{1,3})?(?![\w])"
 )
 #: "NL91 ABNA ..." shape: country code and check digits, then a bank code of four letters.
 BANK_SHAPED = re.compile(r"(?i)^[A-Z]{2}\d{2}\s?[A-Z]{4}")

@@ -9,6 +9,7 @@ Also here: stretched names ("lisaaa"), workplaces by kind and name ("nagelstudio
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -80,15 +81,21 @@ class Lexicon:
         for word in words:
             if not STRETCH.search(word.text):
                 continue
-            lowered = word.text.lower()
-            forms = {STRETCH.sub(r"\1", lowered), STRETCH.sub(r"\1\1", lowered)}
-            forms |= {STRETCH.sub(r"\1", STRETCH_TWO.sub(r"\1", form)) for form in forms}
+            forms = {
+                "".join(choice)
+                for choice in itertools.product(
+                    *(
+                        (part[0], part[:2]) if len(part) > 2 else (part,)
+                        for part in (m.group() for m in RUNS.finditer(word.text.lower()))
+                    )
+                )
+            }
             if forms & self._names:
                 yield Span(word.start, word.end, Tag.NAAM)
 
 
 STRETCH = re.compile(r"(?i)([a-z])\1{2,}")
-STRETCH_TWO = re.compile(r"(?i)([a-z])\1")
+RUNS = re.compile(r"(.)\1*")
 
 # -- workplaces, addresses and handles -------------------------------------------------------------
 

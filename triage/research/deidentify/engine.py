@@ -64,6 +64,7 @@ class Engine:
     ) -> None:
         self._model = model
         self._names = names
+        self.keep_nationality = False
         self._lexicon = lexicon
         self._conservative = conservative
         self._lock = threading.Lock()  # deduce does not promise thread safety
@@ -84,7 +85,10 @@ class Engine:
 
     def spans(self, text: str) -> list[Span]:
         """What a quote loses: the detectors' spans and the conservative layer's."""
-        return [*self.detected(text), *self._conservative.spans(text)]
+        found = [*self.detected(text), *self._conservative.spans(text)]
+        if self.keep_nationality:
+            return [span for span in found if span.tag is not Tag.LAND]
+        return found
 
     def deidentify(self, text: str) -> str:
         return redact(text, self.spans(text))
@@ -94,15 +98,20 @@ class Engine:
 CACHE_FILE = Path("cache") / "lookup_structs.pickle"
 
 
-def load_engine(cache_dir: Path) -> Engine:
-    """deduce with its tables from ``cache_dir``, building them there first if needed."""
+def load_engine(cache_dir: Path, *, keep_nationality: bool = False) -> Engine:
+    """deduce with its tables from ``cache_dir``, building them there first if needed.
+
+    ``keep_nationality`` leaves countries and nationalities in (``QUOTES_KEEP_NATIONALITY``).
+    """
     with _cache_lock(cache_dir):
         model = _deduce(cache_dir)
     structs = model.lookup_structs
     first_names = (" ".join(entry).lower() for entry in _entries(structs["first_name"]))
-    return Engine(
+    engine = Engine(
         model, _case_blind_lookup(structs), Conservative(common_words()), Lexicon(first_names)
     )
+    engine.keep_nationality = keep_nationality
+    return engine
 
 
 def ensure_cache(cache_dir: Path) -> None:

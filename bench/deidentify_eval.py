@@ -1,10 +1,11 @@
 """Recall and over-redaction of de-identification on the labelled set in tests/deidentify_eval.
 
-    python -m bench.deidentify_eval [DEDUCE_CACHE_DIR]
+    python -m bench.deidentify_eval [DEDUCE_CACHE_DIR] [-v] [--zipf=2.5,3,3.5,4]
 
 Prints, for each layer (the detectors alone; the detectors and the conservative layer that
 quotes use), the share of gold spans caught by type, over-redaction and milliseconds per
-message. A span is caught only if none of its characters survive; over-redaction is the
+message (-v lists the missed spans; --zipf= also tries other thresholds).
+A span is caught only if none of its characters survive; over-redaction is the
 share of characters (and of word tokens) outside gold spans that were removed.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tests.deidentify_eval import Message, messages
+from triage.research.deidentify.conservative import Conservative, common_words
 from triage.research.deidentify.engine import load_engine
 from triage.research.deidentify.spans import Span, merge
 
@@ -75,10 +77,16 @@ def main() -> None:
     arguments = [a for a in sys.argv[1:] if not a.startswith("-")]
     engine = load_engine(Path(arguments[0] if arguments else "var/deduce-cache"))
     data = messages()
+    zipf = common_words()
     hard = sum(m.hard for m in data)
     print(f"{len(data)} messages ({hard} hard), {sum(len(m.gold) for m in data)} gold spans")
     evaluate("detectors", engine.detected, data)
     evaluate("detectors + conservative layer (quotes)", engine.spans, data)
+    for option in (a for a in sys.argv[1:] if a.startswith("--zipf=")):
+        for threshold in (float(t) for t in option.removeprefix("--zipf=").split(",")):
+            layer = Conservative(zipf, threshold=threshold)
+            name = f"detectors + conservative layer at Zipf {threshold}"
+            evaluate(name, lambda text, c=layer: [*engine.detected(text), *c.spans(text)], data)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         app.state.metric_probes = (runtime.chat.readings, relay.readings)
         app.state.reports = Reports(exports, runtime.engine, settings, utc_now)
         deidentifier = Deidentifier(
-            Path(settings.deduce_cache_dir), workers=settings.deidentify_workers
+            Path(settings.deduce_cache_dir),
+            workers=settings.deidentify_workers,
+            keep_nationality=settings.quotes_keep_nationality,
         )
         app.state.quotes = Quotes(QuoteStore(runtime.engine), triage, deidentifier, utc_now)
         await runtime.start()

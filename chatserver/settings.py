@@ -126,6 +126,9 @@ class Settings:
     deduce_cache_dir: str = "var/deduce-cache"
     #: Worker processes that de-identify quotes, each loading deduce (about 1 GB) once.
     deidentify_workers: int = 1
+    #: Keep countries and nationalities in research quotes (``QUOTES_KEEP_NATIONALITY=1``), for
+    #: research questions about nationality; removed by default (docs/research-quotes.md).
+    quotes_keep_nationality: bool = False
     #: Login brute-force protection (docs/security.md): failures allowed per account and per
     #: source address before each further attempt must wait, doubling from the base to the cap.
     login_account_free_attempts: int = 5
@@ -274,6 +277,7 @@ class Settings:
             deidentify_workers=reader.integer(
                 "DEIDENTIFY_WORKERS", cls.deidentify_workers, minimum=1
             ),
+            quotes_keep_nationality=reader.integer("QUOTES_KEEP_NATIONALITY", 0, minimum=0) > 0,
             login_account_free_attempts=reader.integer(
                 "LOGIN_ACCOUNT_FREE_ATTEMPTS", cls.login_account_free_attempts, minimum=1
             ),

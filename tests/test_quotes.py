@@ -167,7 +167,7 @@ async def test_researchers_cannot_pick_messages_but_read_the_years_quotes(
 
 async def test_the_export_is_also_csv_whose_cells_cannot_run_as_formulas(server: Server) -> None:
     visitor, counsellor, conversation_id = await in_conversation(server)
-    seq = (await visitor.say("=HYPERLINK(iets) zei Sanne"))["seq"]
+    seq = (await visitor.say("=ALS(iets) zei Sanne"))["seq"]
     quote = (await select(counsellor, conversation_id, seq)).json()
     rita = await colleague(server, "researcher")
 
@@ -176,7 +176,7 @@ async def test_the_export_is_also_csv_whose_cells_cannot_run_as_formulas(server:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = {row["quote_id"]: row for row in csv.DictReader(io.StringIO(response.text))}
-    assert rows[quote["id"]]["text"] == "'=HYPERLINK(iets) zei [NAAM]"
+    assert rows[quote["id"]]["text"] == "'=ALS(iets) zei [NAAM]"
     assert "conversation_id" not in rows[quote["id"]]
 
 
@@ -307,3 +307,57 @@ async def test_quotes_are_answered_as_the_api_document_describes(server: Server)
     assert [answer.status_code for answer in answers] == [201, 409, 200, 200, 200, 204]
     for answer in answers:
         assert_documented(answer)
+
+
+async def test_a_counsellor_previews_the_quote_before_anything_is_stored(server: Server) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+
+    response = await counsellor.http(
+        "POST", f"{quotes_path(conversation_id)}/preview", json={"seq": seq}, timeout=LOAD_TIMEOUT
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "seq": seq,
+        "text": "Ik ben [NAAM], [LEEFTIJD] jaar, uit [LOCATIE]. Bel me op [TELEFOONNUMMER]",
+    }
+    listed = await counsellor.http("GET", quotes_path(conversation_id))
+    assert listed.json()["quotes"] == []
+
+
+async def test_words_the_counsellor_marks_are_removed_on_top_of_de_identification(
+    server: Server,
+) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+    shown = "Ik ben [NAAM], [LEEFTIJD] jaar, [ANONIEM] [LOCATIE]. Bel me op [TELEFOONNUMMER]"
+
+    response = await select(counsellor, conversation_id, seq, remove=["uit"], text=shown)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["text"] == shown
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {"text": "Ik ben Sanne, [LEEFTIJD] jaar, uit [LOCATIE]. Bel me op [TELEFOONNUMMER]"},
+            "text",
+        ),
+        ({"remove": ["Sanne"]}, "remove"),  # already removed: not in the de-identified text
+        ({"remove": ["[NAAM]"]}, "remove"),
+        ({"remove": "uit"}, "remove"),
+        ({"remove": [""]}, "remove"),
+    ],
+)
+async def test_a_quote_that_would_add_anything_back_is_refused_and_nothing_stored(
+    server: Server, body: dict[str, Any], field: str
+) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+
+    response = await select(counsellor, conversation_id, seq, **body)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == field
+    listed = await counsellor.http("GET", quotes_path(conversation_id))
+    assert listed.json()["quotes"] == []

@@ -185,3 +185,15 @@ async def test_a_worker_that_cannot_load_is_unavailable_and_started_anew(tmp_pat
                 await deidentifier.deidentify("Sanne")
     finally:
         deidentifier.close()
+
+
+def test_countries_and_nationalities_are_removed_unless_kept_by_setting(
+    deidentify_engine: Engine,
+) -> None:
+    message = "hij is marokkaans en komt uit eritrea"
+    assert deidentify_engine.deidentify(message) == "hij is [LAND] en komt uit [LAND]"
+    deidentify_engine.keep_nationality = True
+    try:
+        assert deidentify_engine.deidentify(message) == message
+    finally:
+        deidentify_engine.keep_nationality = False

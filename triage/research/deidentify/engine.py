@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage.research.deidentify.chat_rules import CaseBlindLookup, rule_spans
+from triage.research.deidentify.conservative import Conservative, common_words
+from triage.research.deidentify.identifiers import identifier_spans
+from triage.research.deidentify.lexicon import Lexicon, workplace_spans
 from triage.research.deidentify.spans import Span, Tag, redact
 
 if TYPE_CHECKING:  # docdeid pulls in numpy: not at start-up, only with deduce itself
@@ -56,16 +59,36 @@ def tag_of(deduce_tag: str) -> Tag:
 class Engine:
     """A loaded deduce with our rules; :meth:`deidentify` is synchronous and CPU-bound."""
 
-    def __init__(self, model: Any, names: CaseBlindLookup) -> None:
+    def __init__(
+        self, model: Any, names: CaseBlindLookup, conservative: Conservative, lexicon: Lexicon
+    ) -> None:
         self._model = model
         self._names = names
+        self.keep_nationality = False
+        self._lexicon = lexicon
+        self._conservative = conservative
         self._lock = threading.Lock()  # deduce does not promise thread safety
 
-    def spans(self, text: str) -> list[Span]:
+    def detected(self, text: str) -> list[Span]:
+        """What the detectors find: deduce, our rules, the case-blind name lists."""
         with self._lock:
             document = self._model.deidentify(text)
         found = [Span(a.start_char, a.end_char, tag_of(a.tag)) for a in document.annotations]
-        return [*found, *rule_spans(text), *self._names.spans(text)]
+        return [
+            *found,
+            *rule_spans(text),
+            *identifier_spans(text),
+            *workplace_spans(text),
+            *self._lexicon.spans(text),
+            *self._names.spans(text),
+        ]
+
+    def spans(self, text: str) -> list[Span]:
+        """What a quote loses: the detectors' spans and the conservative layer's."""
+        found = [*self.detected(text), *self._conservative.spans(text)]
+        if self.keep_nationality:
+            return [span for span in found if span.tag is not Tag.LAND]
+        return found
 
     def deidentify(self, text: str) -> str:
         return redact(text, self.spans(text))
@@ -75,11 +98,20 @@ class Engine:
 CACHE_FILE = Path("cache") / "lookup_structs.pickle"
 
 
-def load_engine(cache_dir: Path) -> Engine:
-    """deduce with its tables from ``cache_dir``, building them there first if needed."""
+def load_engine(cache_dir: Path, *, keep_nationality: bool = False) -> Engine:
+    """deduce with its tables from ``cache_dir``, building them there first if needed.
+
+    ``keep_nationality`` leaves countries and nationalities in (``QUOTES_KEEP_NATIONALITY``).
+    """
     with _cache_lock(cache_dir):
         model = _deduce(cache_dir)
-    return Engine(model, _case_blind_lookup(model.lookup_structs))
+    structs = model.lookup_structs
+    first_names = (" ".join(entry).lower() for entry in _entries(structs["first_name"]))
+    engine = Engine(
+        model, _case_blind_lookup(structs), Conservative(common_words()), Lexicon(first_names)
+    )
+    engine.keep_nationality = keep_nationality
+    return engine
 
 
 def ensure_cache(cache_dir: Path) -> None:

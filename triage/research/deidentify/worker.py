@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 _loaded: dict[str, Engine] = {}
 
 
-def _load(cache_dir: str) -> None:
-    _loaded["engine"] = load_engine(Path(cache_dir))
+def _load(cache_dir: str, keep_nationality: bool = False) -> None:
+    _loaded["engine"] = load_engine(Path(cache_dir), keep_nationality=keep_nationality)
 
 
 def _deidentify(text: str) -> str:
@@ -39,9 +39,12 @@ def _deidentify(text: str) -> str:
 class Deidentifier:
     """De-identifies text in worker processes that each load deduce once."""
 
-    def __init__(self, cache_dir: Path, *, workers: int = 1) -> None:
+    def __init__(
+        self, cache_dir: Path, *, workers: int = 1, keep_nationality: bool = False
+    ) -> None:
         self._cache_dir = cache_dir
         self._workers = workers
+        self._keep_nationality = keep_nationality
         self._pool: ProcessPoolExecutor | None = None
 
     async def deidentify(self, text: str) -> str:
@@ -65,6 +68,6 @@ class Deidentifier:
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_load,
-                initargs=(str(self._cache_dir),),
+                initargs=(str(self._cache_dir), self._keep_nationality),
             )
         return self._pool

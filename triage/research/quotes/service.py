@@ -17,6 +17,7 @@ from chatserver.errors import Forbidden, InvalidInput
 from chatserver.protocol.frames import SEQ_LIMIT
 from triage.codebook import current_edition
 from triage.research.deidentify.worker import Deidentifier
+from triage.research.quotes.removals import parse_removals, remove_words
 from triage.research.quotes.store import Quote, QuoteStore
 from triage.service import REVIEWERS, Triage
 
@@ -36,12 +37,29 @@ class Quotes:
         self._deidentifier = deidentifier
         self._clock = clock
 
+    async def preview(self, staff: Staff, conversation_id: str, seq: object) -> str:
+        """Message ``seq`` as it would be kept: de-identified. Nothing is stored."""
+        number = _require_seq(seq)
+        await self._require_participant(staff, conversation_id)
+        message = await self.store.message(conversation_id, number)
+        return await self._deidentifier.deidentify(message.text)
+
     async def select(
-        self, staff: Staff, conversation_id: str, seq: object, variable: object
+        self,
+        staff: Staff,
+        conversation_id: str,
+        seq: object,
+        variable: object,
+        remove: object = None,
+        expected: object = None,
     ) -> Quote:
-        """Keep message ``seq`` as a quote, de-identified; the original is not stored."""
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < SEQ_LIMIT:
-            raise InvalidInput("'seq' must be the number of a message", field="seq")
+        """Keep message ``seq`` as a quote, de-identified and with the words in ``remove``
+        struck too; the original is not stored. ``expected`` (optional) is the text the
+        counsellor saw: a quote that would differ from it is refused."""
+        seq = _require_seq(seq)
+        words = parse_removals(remove)
+        if expected is not None and not isinstance(expected, str):
+            raise InvalidInput("'text' must be the previewed text", field="text")
         edition = current_edition()
         names = {v.name for v in edition.variables}
         if variable is not None and (not isinstance(variable, str) or variable not in names):
@@ -51,7 +69,13 @@ class Quotes:
         assert variable is None or isinstance(variable, str)
         await self._require_participant(staff, conversation_id)
         message = await self.store.message(conversation_id, seq)
-        text = await self._deidentifier.deidentify(message.text)
+        text = remove_words(await self._deidentifier.deidentify(message.text), words)
+        if expected is not None and expected != text:
+            raise InvalidInput(
+                "'text' differs from the de-identified text with the words struck: "
+                "words can only be removed, never added back",
+                field="text",
+            )
         return await self.store.add(
             conversation_id,
             seq,
@@ -92,3 +116,9 @@ class Quotes:
     def _require_reviewer(staff: Staff) -> None:
         if staff.role not in REVIEWERS:
             raise Forbidden("Only researchers and supervisors read all quotes.")
+
+
+def _require_seq(seq: object) -> int:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < SEQ_LIMIT:
+        raise InvalidInput("'seq' must be the number of a message", field="seq")
+    return seq

@@ -58,12 +58,27 @@ def export_row(quote: Quote) -> dict[str, Any]:
 
 
 async def select(request: Request) -> Response:
-    body = await read_json(request, ("seq", "variable"))
+    body = await read_json(request, ("seq", "variable", "remove", "text"))
     staff = await current_staff(request)
     quote = await quotes_of(request).select(
-        staff, request.path_params["conversation_id"], body.get("seq"), body.get("variable")
+        staff,
+        request.path_params["conversation_id"],
+        body.get("seq"),
+        body.get("variable"),
+        body.get("remove"),
+        body.get("text"),
     )
     return ok(quote_view(quote), status=201)
+
+
+async def preview(request: Request) -> Response:
+    """What ``select`` would keep, before anything is stored."""
+    body = await read_json(request, ("seq",))
+    staff = await current_staff(request)
+    text = await quotes_of(request).preview(
+        staff, request.path_params["conversation_id"], body.get("seq")
+    )
+    return ok({"seq": body.get("seq"), "text": text})
 
 
 async def conversation_quotes(request: Request) -> Response:
@@ -115,6 +130,7 @@ def _cell(value: object) -> str:
 
 routes = [
     Route("/api/triage/conversations/{conversation_id}/quotes", select, methods=["POST"]),
+    Route("/api/triage/conversations/{conversation_id}/quotes/preview", preview, methods=["POST"]),
     Route(
         "/api/triage/conversations/{conversation_id}/quotes", conversation_quotes, methods=["GET"]
     ),

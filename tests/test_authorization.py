@@ -32,6 +32,7 @@ from tests.support.pilots import Counsellor, Socket, Visitor, new_id
 from tests.support.referrals import PROPOSAL
 from tests.support.server import (
     DEDUCE_CACHE,
+    NO_SOURCE_LIMITS,
     QUICK_HASHING,
     ROOT,
     Server,
@@ -350,6 +351,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         directory,
         **QUICK_HASHING,
         **WITH_METRICS,
+        **NO_SOURCE_LIMITS,
         MAX_CHATS_PER_COUNSELLOR="100000",
         REFERRAL_UNITS_FILE=str(units),
     )

@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from chatserver.assets import frontend_dir
 from chatserver.chat import utc_now
 from chatserver.errors import ChatError
 from chatserver.lifecycle import Drain
@@ -40,8 +41,6 @@ from triage.research.report import web as report_web
 from triage.research.report.jobs import Reports
 from triage.service import Triage
 from triage.store import TriageStore
-
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 
 def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
@@ -99,7 +98,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *openapi.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
-        Frontend("/", StaticFiles(directory=FRONTEND, html=True, check_dir=False)),
+        Frontend("/", StaticFiles(directory=frontend_dir(), html=True, check_dir=False)),
     ]
     return Starlette(
         routes=one_route_per_path(routes),

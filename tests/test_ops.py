@@ -19,7 +19,13 @@ import pytest
 
 from tests.support.pilots import Counsellor, Visitor
 from tests.support.server import DEMO_LINE, ROOT, Server, free_port
-from tests.support.services import REDIS_HOST, REDIS_PORT, fresh_postgres_database, require
+from tests.support.services import (
+    REDIS_HOST,
+    REDIS_PORT,
+    REDIS_URL,
+    fresh_postgres_database,
+    require,
+)
 
 NODE_LINE = re.compile(r"^Node (\d+): PID (\d+), port (\d+)$", re.MULTILINE)
 
@@ -53,7 +59,12 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
         with out.open("w") as stdout:
             process = subprocess.Popen(
                 [ROOT / "ops/multi-node/start", "2"],
-                env={**os.environ, "LB_PORT": str(lb_port), "DATABASE_URL": url},
+                env={
+                    **os.environ,
+                    "LB_PORT": str(lb_port),
+                    "DATABASE_URL": url,
+                    "BROKER_URL": REDIS_URL,
+                },
                 stdout=stdout,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,

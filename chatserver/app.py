@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
+from chatserver.assets import frontend_dir
 from chatserver.chat import utc_now
 from chatserver.errors import ChatError
 from chatserver.lifecycle import Drain
@@ -40,8 +41,6 @@ from triage.research.report import web as report_web
 from triage.research.report.jobs import Reports
 from triage.service import Triage
 from triage.store import TriageStore
-
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 
 def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
@@ -102,7 +101,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *openapi.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
-        Frontend("/", Pages(FRONTEND, settings)),
+        Frontend("/", Pages(frontend_dir(), settings)),
     ]
     return Starlette(
         routes=one_route_per_path(routes),

@@ -17,6 +17,7 @@ from tests.support.services import (
     REDIS_HOST,
     REDIS_PORT,
     fresh_postgres_database,
+    proxied_redis_url,
     require,
 )
 from tests.support.tcpproxy import TcpProxy
@@ -42,7 +43,7 @@ async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
     redis = await TcpProxy(REDIS_HOST, REDIS_PORT).start()
     postgres = await TcpProxy(POSTGRES_HOST, POSTGRES_PORT).start()
     proxied_url = database_url.replace(f":{POSTGRES_PORT}/", f":{postgres.port}/")
-    env = {"BROKER_URL": f"redis://127.0.0.1:{redis.port}/0"}
+    env = {"BROKER_URL": proxied_redis_url(redis.port)}
     nodes = [postgres_server(tmp_path, proxied_url, **env) for _ in range(2)]
     for node in nodes:  # one at a time: the first migrates
         await asyncio.to_thread(node.start)

@@ -25,6 +25,7 @@ from tests.support.services import (
     REDIS_HOST,
     REDIS_PORT,
     fresh_postgres_database,
+    proxied_redis_url,
     require,
 )
 from tests.support.tcpproxy import TcpProxy
@@ -228,7 +229,7 @@ async def proxied(tmp_path: Path, database_url: str) -> AsyncIterator[ProxiedNod
     redis = await TcpProxy(REDIS_HOST, REDIS_PORT).start()
     postgres = await TcpProxy(POSTGRES_HOST, POSTGRES_PORT).start()
     proxied_url = database_url.replace(f":{POSTGRES_PORT}/", f":{postgres.port}/")
-    node = postgres_server(tmp_path, proxied_url, BROKER_URL=f"redis://127.0.0.1:{redis.port}/0")
+    node = postgres_server(tmp_path, proxied_url, BROKER_URL=proxied_redis_url(redis.port))
     await asyncio.to_thread(node.start)
     yield ProxiedNode(node, postgres, redis)
     await asyncio.to_thread(node.stop)

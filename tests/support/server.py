@@ -1,4 +1,8 @@
-"""Start the real server (``python -m chatserver run``) on a free port, as a user would."""
+"""Start the real server (``python -m chatserver run``) on a free port, as a user would.
+
+Servers bind port 0 and the harness reads the port they print, so no two tests can race for
+one; readiness deadlines grow with the machine's load, so a busy CI box is slow, not failing.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,9 +38,20 @@ NO_SOURCE_LIMITS = {
     "VISITOR_SOCKETS_PER_SOURCE": "100000",
 }
 DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^']+)'")
+#: What ``chatserver run`` prints once it has bound its port (and before it serves).
+LISTENING_LINE = re.compile(r"^Visitor chat:\s+(http://\S+?)/$", re.MULTILINE)
+#: Seconds to become ready on an idle machine; more when the load exceeds the cores.
+READY_TIMEOUT_S = 30.0
+
+
+def ready_timeout(base: float = READY_TIMEOUT_S) -> float:
+    """``base`` scaled by how overloaded the machine is now (load average per core, at least 1)."""
+    per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return base * max(1.0, per_core)
 
 
 def free_port() -> int:
+    """A port free now, for things that cannot bind port 0 themselves (it may be taken later)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -43,6 +60,8 @@ def free_port() -> int:
 
 @dataclass
 class Server:
+    #: 0 until started: the server binds any free port and the harness reads it from its output.
+    #: A restarted server keeps the port it had.
     port: int
     data_dir: Path
     env: dict[str, str]
@@ -103,6 +122,10 @@ class Server:
                 stderr=log,
                 text=True,
             )
+        if self.port == 0:
+            self.port = int(
+                printed_url(self.process, self.stdout_path, self.log_path).rsplit(":", 1)[1]
+            )
         self._wait_until_ready()
         for role, username, password in DEMO_LINE.findall(self.stdout_path.read_text()):
             self.demo_passwords[role] = (username, password)
@@ -132,11 +155,30 @@ def running(server: Server) -> Iterator[Server]:
         server.stop()
 
 
+def printed_url(process: subprocess.Popen[Any], out_path: Path, log_path: Path) -> str:
+    """The base URL ``chatserver run`` prints once it has bound its port."""
+    deadline = time.monotonic() + ready_timeout()
+    while time.monotonic() < deadline:
+        if (found := LISTENING_LINE.search(out_path.read_text(errors="replace"))) is not None:
+            return found[1]
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.05)
+    raise RuntimeError(f"server printed no address:\n{log_path.read_text(errors='replace')}")
+
+
 def wait_until_healthy(
-    process: subprocess.Popen[str], health_url: str, log_path: Path, what: str, timeout: float = 30
+    process: subprocess.Popen[Any],
+    health_url: str,
+    log_path: Path,
+    what: str,
+    timeout: float = READY_TIMEOUT_S,
 ) -> None:
-    """Until ``health_url`` answers 200; the process's log in the error if it never does."""
-    deadline = time.monotonic() + timeout
+    """Until ``health_url`` answers 200; the process's log in the error if it never does.
+
+    ``timeout`` is for an idle machine: it is scaled by the load (:func:`ready_timeout`).
+    """
+    deadline = time.monotonic() + ready_timeout(timeout)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited early:\n{log_path.read_text(errors='replace')}")
@@ -149,7 +191,7 @@ def wait_until_healthy(
     raise RuntimeError(f"{what} did not become ready:\n{log_path.read_text(errors='replace')}")
 
 
-def terminate(process: subprocess.Popen[str] | None) -> None:
+def terminate(process: subprocess.Popen[Any] | None) -> None:
     """Stop gracefully, or kill after ten seconds."""
     if process is not None and process.poll() is None:
         process.terminate()
@@ -179,17 +221,16 @@ def sqlite_server(tmp_path: Path, **env: str) -> Server:
     data_dir.mkdir(exist_ok=True)
     database = f"sqlite+aiosqlite:///{data_dir / 'chat.db'}"
     return Server(
-        port=free_port(),
+        port=0,
         data_dir=data_dir,
         env={"DATABASE_URL": database, "BROKER_URL": "memory://", **LOCAL_EXIT, **env},
     )
 
 
 def postgres_server(tmp_path: Path, database_url: str, **env: str) -> Server:
-    data_dir = tmp_path / f"server-{free_port()}"
-    data_dir.mkdir()
+    data_dir = Path(tempfile.mkdtemp(prefix="server-", dir=tmp_path))
     return Server(
-        port=free_port(),
+        port=0,
         data_dir=data_dir,
         env={"DATABASE_URL": database_url, "BROKER_URL": "memory://", **LOCAL_EXIT, **env},
     )

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.support.pilots import Counsellor, Visitor
-from tests.support.server import DEMO_LINE, ROOT, Server, free_port
+from tests.support.server import DEMO_LINE, ROOT, Server, free_port, ready_timeout
 from tests.support.services import (
     REDIS_HOST,
     REDIS_PORT,
@@ -26,6 +26,10 @@ from tests.support.services import (
     fresh_postgres_database,
     require,
 )
+
+#: Several nodes, HAProxy and a demo start: the launcher's start scales with the load, and
+#: so does the time a test may take.
+pytestmark = pytest.mark.timeout(ready_timeout(240))
 
 NODE_LINE = re.compile(r"^Node (\d+): PID (\d+), port (\d+)$", re.MULTILINE)
 
@@ -85,7 +89,7 @@ def balanced(launcher: Launcher) -> Server:
 
 
 def _wait_for_demo_logins(balancer: Server, out: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + ready_timeout(60)
     while time.monotonic() < deadline:
         logins = DEMO_LINE.findall(out.read_text())
         if len(logins) == 3 and _healthy(balancer):  # counsellor, supervisor, researcher

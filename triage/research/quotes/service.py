@@ -39,8 +39,8 @@ class Quotes:
 
     async def preview(self, staff: Staff, conversation_id: str, seq: object) -> str:
         """Message ``seq`` as it would be kept: de-identified. Nothing is stored."""
+        await self._require_participant(staff, conversation_id)  # who asks, before what
         number = _require_seq(seq)
-        await self._require_participant(staff, conversation_id)
         message = await self.store.message(conversation_id, number)
         return await self._deidentifier.deidentify(message.text)
 

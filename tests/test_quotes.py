@@ -361,3 +361,32 @@ async def test_a_quote_that_would_add_anything_back_is_refused_and_nothing_store
     assert response.json()["error"]["field"] == field
     listed = await counsellor.http("GET", quotes_path(conversation_id))
     assert listed.json()["quotes"] == []
+
+
+async def test_quotes_shown_to_researchers_carry_no_conversation_id_or_seq(
+    server: Server,
+) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+    quote = (await select(counsellor, conversation_id, seq)).json()
+    rita = await colleague(server, "researcher")
+
+    response = await rita.http("GET", quotes_path(conversation_id))
+
+    assert response.status_code == 200, response.text
+    [shown] = response.json()["quotes"]
+    assert (shown["id"], shown["text"]) == (quote["id"], quote["text"])
+    assert (shown["conversation_id"], shown["seq"]) == (None, None)
+    assert (shown["selected_by"], shown["selected_at"]) == (None, None)
+    assert conversation_id not in response.text
+    assert_documented(response)
+
+
+async def test_the_counsellor_still_sees_which_message_a_quote_came_from(server: Server) -> None:
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+    await select(counsellor, conversation_id, seq)
+
+    response = await counsellor.http("GET", quotes_path(conversation_id))
+
+    [shown] = response.json()["quotes"]
+    assert (shown["conversation_id"], shown["seq"]) == (conversation_id, seq)
+    assert shown["selected_by"] == counsellor.id

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from tests.support.pilots import Counsellor, Visitor
+from tests.support.pilots import Counsellor, Visitor, new_id
 from tests.support.server import Server
 
 
@@ -351,3 +354,68 @@ async def test_the_codebook_is_served_with_dutch_and_english_labels(server: Serv
     assert age["label_nl"]
     assert age["label_en"]
     assert "default" not in age
+
+
+# -- what researchers may know ---------------------------------------------------------------------
+
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+async def researcher_views(server: Server) -> tuple[Visitor, list[dict[str, Any]]]:
+    """A linked help question as a researcher reads it: alone, in the review and as a person."""
+    supervisor = await Counsellor.demo(server, "supervisor")
+    researcher = await Counsellor.create(
+        server, supervisor, f"rita{new_id()[:8]}", role="researcher"
+    )
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    visitor = await chat_with(server, counsellor)
+    cid = visitor.conversation_id
+    other = (await chat_with(server, counsellor)).conversation_id
+    await counsellor.http(
+        "PUT", f"/api/triage/conversations/{cid}/help-question", json={"help_question": True}
+    )
+    linked = await counsellor.http(
+        "POST", "/api/triage/links", json={"conversation_ids": [cid, other]}
+    )
+    alone = await researcher.http("GET", f"/api/triage/conversations/{cid}")
+    review = await researcher.http("GET", "/api/triage/review")
+    person = await researcher.http("GET", f"/api/triage/persons/{linked.json()['person_id']}")
+    assert [alone.status_code, review.status_code, person.status_code] == [200, 200, 200]
+    return visitor, [
+        alone.json(),
+        *[c for c in review.json()["conversations"] if c["conversation_id"] == cid],
+        *person.json()["conversations"],
+    ]
+
+
+async def test_researchers_triage_views_carry_no_pseudonym(server: Server) -> None:
+    visitor, views = await researcher_views(server)
+    assert len(views) == 4
+    for view in views:
+        assert view["pseudonym"] is None
+        assert visitor.pseudonym not in json.dumps(view)
+
+
+async def test_researchers_triage_views_carry_no_time_finer_than_the_month(
+    server: Server,
+) -> None:
+    _, views = await researcher_views(server)
+    for view in views:
+        assert view["started_at"] is None
+        assert MONTH.fullmatch(view["started_month"]), view["started_month"]
+        assert not re.search(r"T[0-9]{2}:|[0-9]{4}-[0-9]{2}-[0-9]{2}", json.dumps(view)), view
+
+
+async def test_counsellors_and_supervisors_still_see_the_pseudonym_and_the_start_time(
+    server: Server,
+) -> None:
+    supervisor = await Counsellor.demo(server, "supervisor")
+    counsellor = await Counsellor.demo(server)
+    await counsellor.connect()
+    visitor = await chat_with(server, counsellor)
+    for staff in (counsellor, supervisor):
+        view = await triage(staff, visitor.conversation_id)
+        assert view["pseudonym"] == visitor.pseudonym
+        started = datetime.fromisoformat(view["started_at"])
+        assert view["started_month"] == started.strftime("%Y-%m")

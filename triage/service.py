@@ -152,14 +152,20 @@ def _edition(edition_id: object) -> Edition:
         raise InvalidInput(f"unknown codebook edition {edition_id!r}", field="edition") from None
 
 
-def summary(view: TriageView, edition: Edition) -> dict[str, Any]:
-    """A conversation's triage state for the API: no transcript, ever."""
+def summary(view: TriageView, edition: Edition, role: Role) -> dict[str, Any]:
+    """A conversation's triage state for the API: no transcript, ever.
+
+    Researchers get what the exports give (month, no pseudonym): a pseudonym and a
+    minute are enough to recognise a chat one heard about, the month is not.
+    """
     values = view.codings.get(edition.id, {})
     done = completeness(edition, values)
+    researcher = role is Role.RESEARCHER
     return {
         "conversation_id": view.conversation_id,
-        "pseudonym": view.pseudonym,
-        "started_at": view.started_at.isoformat(),
+        "pseudonym": None if researcher else view.pseudonym,
+        "started_at": None if researcher else view.started_at.isoformat(),
+        "started_month": view.started_at.strftime("%Y-%m"),
         "help_question": view.help_question,
         "excluded_reason": view.excluded_reason,
         "exclusion_note": view.exclusion_note,

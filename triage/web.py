@@ -35,10 +35,9 @@ async def codebook(request: Request) -> Response:
 
 
 async def conversation(request: Request) -> Response:
-    view, edition = await triage_of(request).view(
-        await current_staff(request), request.path_params["conversation_id"]
-    )
-    return ok(summary(view, edition))
+    staff = await current_staff(request)
+    view, edition = await triage_of(request).view(staff, request.path_params["conversation_id"])
+    return ok(summary(view, edition, staff.role))
 
 
 async def _change(request: Request, fields: Collection[str], change: Change) -> Response:
@@ -97,13 +96,13 @@ async def unlink(request: Request) -> Response:
 
 
 async def person(request: Request) -> Response:
-    triage = triage_of(request)
-    views = await triage.person(await current_staff(request), request.path_params["person_id"])
+    staff = await current_staff(request)
+    views = await triage_of(request).person(staff, request.path_params["person_id"])
     edition = current_edition()
     return ok(
         {
             "person_id": request.path_params["person_id"],
-            "conversations": [summary(view, edition) for view in views],
+            "conversations": [summary(view, edition, staff.role) for view in views],
         }
     )
 
@@ -118,9 +117,10 @@ async def redeem_return_code(request: Request) -> Response:
 
 
 async def review(request: Request) -> Response:
-    views = await triage_of(request).review(await current_staff(request))
+    staff = await current_staff(request)
+    views = await triage_of(request).review(staff)
     edition = current_edition()
-    return ok({"conversations": [summary(view, edition) for view in views]})
+    return ok({"conversations": [summary(view, edition, staff.role) for view in views]})
 
 
 async def audit(request: Request) -> Response:

@@ -7,6 +7,16 @@ import { dateTime, failure, labelled, statusLine } from '/console/ui.js';
 import { button, part } from '/shared/dom.js';
 import { t } from '/shared/i18n.js';
 
+/** Researchers get no pseudonym and only the month: name a chat by its id's start then. */
+export function chatName(c) {
+  return c.pseudonym ?? c.conversation_id.slice(0, 8);
+}
+
+/** When a chat started, as precisely as the reader may know it. */
+export function chatStarted(c) {
+  return c.started_at ? dateTime(c.started_at) : c.started_month;
+}
+
 export class PersonLinks {
   /**
    * @param {string} conversationId
@@ -55,7 +65,7 @@ export class PersonLinks {
       list.className = 'linked-list';
       for (const other of this.linked) {
         const li = document.createElement('li');
-        li.append(part('span', 'who', other.pseudonym), ' ', dateTime(other.started_at));
+        li.append(part('span', 'who', chatName(other)), ' ', chatStarted(other));
         list.append(li);
       }
       items.push(part('p', '', t('personLinkedTo')), list,

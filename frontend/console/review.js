@@ -4,8 +4,8 @@
 
 import { api, path } from '/console/api.js';
 import { CodingForm, currentEdition, labelOf } from '/console/coding.js';
-import { PersonLinks } from '/console/persons.js';
-import { dateTime, failure, labelled, statusLine, table } from '/console/ui.js';
+import { chatName, chatStarted, PersonLinks } from '/console/persons.js';
+import { failure, labelled, statusLine, table } from '/console/ui.js';
 import { button, part } from '/shared/dom.js';
 import { t } from '/shared/i18n.js';
 
@@ -32,10 +32,10 @@ async function refresh() {
     const reasons = new Map(edition.exclusion_reasons.map((r) => [r.code, labelOf(r)]));
     const rows = conversations.map((c) => {
       const open = button('secondary', t('reviewOpen'), () => openConversation(c.conversation_id));
-      open.setAttribute('aria-label', t('reviewOpenLabel', { name: c.pseudonym }));
+      open.setAttribute('aria-label', t('reviewOpenLabel', { name: chatName(c) }));
       return [
-        part('span', 'who', c.pseudonym),
-        dateTime(c.started_at),
+        part('span', 'who', chatName(c)),
+        chatStarted(c),
         t('codingProgress', { filled: c.completeness.filled, applicable: c.completeness.applicable }),
         c.person_id ? t('reviewLinked') : '',
         c.excluded_reason ? reasons.get(c.excluded_reason) ?? c.excluded_reason : '',
@@ -53,11 +53,11 @@ async function refresh() {
 async function openConversation(id, focus = true) {
   openId = id;
   const summary = listed.find((c) => c.conversation_id === id);
-  const heading = part('h2', '', t('reviewDetailHeading', { name: summary?.pseudonym ?? id }));
+  const heading = part('h2', '', t('reviewDetailHeading', { name: summary ? chatName(summary) : id }));
   heading.id = 'review-detail-heading';
   heading.tabIndex = -1;
   const coding = new CodingForm(id, (state) => { links.update(state.person_id); exclusion.show(state); });
-  const links = new PersonLinks(id, () => listed.map((c) => ({ id: c.conversation_id, pseudonym: c.pseudonym })), refresh);
+  const links = new PersonLinks(id, () => listed.map((c) => ({ id: c.conversation_id, pseudonym: chatName(c) })), refresh);
   const exclusion = new Exclusion(id, refresh);
   detail.replaceChildren(
     heading,

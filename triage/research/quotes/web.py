@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chatserver.domain.roles import Role
 from chatserver.errors import InvalidInput
 from chatserver.protocol.server import timestamp
 from chatserver.transport.http import current_staff, ok, read_json
@@ -31,18 +32,21 @@ def quotes_of(request: Request) -> Quotes:
     return quotes
 
 
-def quote_view(quote: Quote) -> dict[str, Any]:
+def quote_view(quote: Quote, role: Role) -> dict[str, Any]:
+    """Researchers see a quote as the export has it: no conversation, message or staff id,
+    no time finer than the month (those would lead back to the chat)."""
+    staff_view = role is not Role.RESEARCHER
     return {
         "id": quote.id,
-        "conversation_id": quote.conversation_id,
-        "seq": quote.seq,
+        "conversation_id": quote.conversation_id if staff_view else None,
+        "seq": quote.seq if staff_view else None,
         "month": quote.month,
         "speaker": quote.speaker,
         "edition": quote.edition,
         "variable": quote.variable,
         "text": quote.text,
-        "selected_by": quote.selected_by,
-        "selected_at": timestamp(quote.selected_at),
+        "selected_by": quote.selected_by if staff_view else None,
+        "selected_at": timestamp(quote.selected_at) if staff_view else None,
     }
 
 
@@ -68,7 +72,7 @@ async def select(request: Request) -> Response:
         body.get("remove"),
         body.get("text"),
     )
-    return ok(quote_view(quote), status=201)
+    return ok(quote_view(quote, staff.role), status=201)
 
 
 async def preview(request: Request) -> Response:
@@ -82,10 +86,9 @@ async def preview(request: Request) -> Response:
 
 
 async def conversation_quotes(request: Request) -> Response:
-    found = await quotes_of(request).for_conversation(
-        await current_staff(request), request.path_params["conversation_id"]
-    )
-    return ok({"quotes": [quote_view(quote) for quote in found]})
+    staff = await current_staff(request)
+    found = await quotes_of(request).for_conversation(staff, request.path_params["conversation_id"])
+    return ok({"quotes": [quote_view(quote, staff.role) for quote in found]})
 
 
 async def delete(request: Request) -> Response:

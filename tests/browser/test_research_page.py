@@ -21,6 +21,7 @@ from tests.support.browser import (
     accessibility_problems,
     log_in,
     open_view,
+    pane,
     say,
     start_chat,
     transcript,
@@ -35,6 +36,10 @@ RESEARCHER = "rita"
 #: Kept as a quote while the module's server is made ready, and as it is stored.
 QUOTED = "Mijn snap is lisa_xx, bel 0612345678."
 STORED = "Mijn snap is [GEBRUIKERSNAAM], bel [TELEFOONNUMMER]."
+#: Said in a chat, its preview, and what is stored with the extra word "woon" struck.
+SAID = "Ik ben Sanne en ik woon in Rotterdam."
+PREVIEWED = "Ik ben [NAAM] en ik woon in [LOCATIE]."
+STRUCK = "Ik ben [NAAM] en ik [ANONIEM] in [LOCATIE]."
 #: The module's first test also waits for its server: a synthetic year, and deduce loaded.
 pytestmark = pytest.mark.timeout(180)
 
@@ -190,26 +195,90 @@ async def test_a_supervisor_reads_everyones_exports_in_the_log_but_downloads_non
     await expect(row.get_by_role("button")).to_have_count(0)  # only the one who asked
 
 
-async def test_a_counsellor_keeps_a_message_as_a_quote_and_sees_it_de_identified(
-    people: Browsing,
-) -> None:
+async def quote_preview(people: Browsing, text: str) -> tuple[Page, Locator, str]:
+    """A visitor says ``text``; the counsellor asks to keep it and sees the preview.
+
+    Returns the counsellor's page, the message and the conversation id.
+    """
     visitor = await people.visitor()
     pseudonym = await start_chat(visitor)
     counsellor = await people.staff()
     await accept_next(counsellor, pseudonym)
-    await say(visitor, "Je bericht", "Ik ben Sanne en ik woon in Rotterdam.")
-    message = transcript(counsellor).get_by_role("listitem").filter(has_text="Ik ben Sanne")
+    await say(visitor, "Je bericht", text)
+    message = transcript(counsellor).get_by_role("listitem").filter(has_text=text)
     await message.get_by_role("button", name="Bewaren als citaat").click()
+    await expect(message.locator(".quote-box")).to_be_focused()
+    conversation_id = await pane(counsellor).get_attribute("data-cid")
+    assert conversation_id
+    return counsellor, message, conversation_id
 
-    kept = message.locator(".quote-box")
-    await expect(kept).to_be_focused()
-    await expect(kept.locator("blockquote")).to_have_text("Ik ben [NAAM] en ik woon in [LOCATIE].")
-    await expect(message.get_by_role("button", name="Bewaren als citaat")).to_be_hidden()
+
+async def stored_quotes(server: Server, conversation_id: str) -> list[str]:
+    """The conversation's quotes as the API has them."""
+    staff = await Counsellor.demo(server)
+    response = await staff.http("GET", f"/api/triage/conversations/{conversation_id}/quotes")
+    assert response.status_code == 200, response.text
+    return [quote["text"] for quote in response.json()["quotes"]]
+
+
+# The demo counsellor takes at most three chats and the module's server keeps them open: the
+# fixture's quote and these two tests; each test below is therefore a few steps of one story.
+
+
+async def test_a_counsellor_sees_the_de_identified_preview_and_cancelling_stores_nothing(
+    people: Browsing, research_server: Server
+) -> None:
+    counsellor, message, conversation_id = await quote_preview(people, SAID)
+    box = message.locator(".quote-box")
+    await expect(box).to_contain_text("Er is nog niets opgeslagen.")
+    await expect(box.locator("blockquote")).to_have_text(PREVIEWED)
+    # What the server removed is text, not a button: it cannot be put back.
+    words = box.get_by_role("group", name="Woorden van het citaat", exact=False)
+    await expect(words.get_by_role("button")).to_have_count(6)  # Ik ben en ik woon in
+    await expect(words.get_by_role("button", name="[NAAM]")).to_have_count(0)
+    await expect(words.get_by_role("button", name="Sanne")).to_have_count(0)
+    keep = message.get_by_role("button", name="Bewaren als citaat")
+    await expect(keep).to_be_hidden()
     assert await accessibility_problems(counsellor) == []
 
-    await kept.get_by_role("button", name="Citaat verwijderen").click()
+    await words.get_by_role("button", name="woon", exact=True).click()
+    await box.get_by_role("button", name="Annuleren").click()
+    await expect(keep).to_be_focused()
+    await expect(box).to_have_text("Niet bewaard.")
+    assert await stored_quotes(research_server, conversation_id) == []
+
+    await keep.click()  # a new preview starts afresh, and Escape cancels as well
+    await expect(box.get_by_role("button", name="woon", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await counsellor.keyboard.press("Escape")
+    await expect(keep).to_be_focused()
+    assert await stored_quotes(research_server, conversation_id) == []
+
+
+async def test_a_counsellor_strikes_an_extra_word_and_the_stored_quote_lacks_it(
+    people: Browsing, research_server: Server
+) -> None:
+    counsellor, message, conversation_id = await quote_preview(people, SAID)
+    box = message.locator(".quote-box")
+    ben = box.get_by_role("button", name="ben", exact=True)
+    await ben.click()
+    await ben.click()  # pressed twice: kept after all
+    await expect(ben).to_have_attribute("aria-pressed", "false")
+    woon = box.get_by_role("button", name="woon", exact=True)
+    await woon.focus()
+    await counsellor.keyboard.press("Space")  # a toggle from the keyboard, too
+    await expect(woon).to_have_attribute("aria-pressed", "true")
+    await box.get_by_role("button", name="Citaat bewaren").click()
+
+    await expect(box).to_be_focused()
+    await expect(box.locator("blockquote")).to_have_text(STRUCK)
+    assert await stored_quotes(research_server, conversation_id) == [STRUCK]
+    assert await accessibility_problems(counsellor) == []
+
+    await box.get_by_role("button", name="Citaat verwijderen").click()
     await expect(message.get_by_role("button", name="Bewaren als citaat")).to_be_focused()
-    await expect(kept).to_have_text("Citaat verwijderd.")
+    await expect(box).to_have_text("Citaat verwijderd.")
 
 
 async def test_a_researcher_lists_the_years_quotes_and_downloads_them_as_csv(

@@ -360,20 +360,19 @@ class ReferralStore(Store):
 
     async def urgent_alert_once(self, referral_id: str, now: datetime) -> bool:
         """Mark the urgent alert as raised; ``False`` if it already was (another node)."""
-        async with self._transaction() as session:
-            outbox = await session.get(ReferralOutboxRow, referral_id, with_for_update=True)
-            if outbox is None or outbox.urgent_alerted_at is not None:
-                return False
-            outbox.urgent_alerted_at = now
-            return True
+        return await self._mark_once(referral_id, "urgent_alerted_at", now)
 
     async def alert_once(self, referral_id: str, now: datetime) -> bool:
         """Mark the referral's alert as raised; ``False`` if it already was."""
+        return await self._mark_once(referral_id, "alerted_at", now)
+
+    async def _mark_once(self, referral_id: str, column: str, now: datetime) -> bool:
+        """Set the outbox row's ``column`` to ``now`` unless it is set: one alert, once."""
         async with self._transaction() as session:
             outbox = await session.get(ReferralOutboxRow, referral_id, with_for_update=True)
-            if outbox is None or outbox.alerted_at is not None:
+            if outbox is None or getattr(outbox, column) is not None:
                 return False
-            outbox.alerted_at = now
+            setattr(outbox, column, now)
             return True
 
 

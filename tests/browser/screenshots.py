@@ -135,7 +135,12 @@ async def take(browsing: Browsing, out: Path) -> None:
     await say(visitor, "Je bericht", "Mijn baas heet Marco, de salon is in Tilburg.")
     message = pane(counsellor).get_by_role("listitem").filter(has_text="Mijn baas heet Marco")
     await message.get_by_role("button", name="Bewaren als citaat").click()
-    await message.locator("blockquote").wait_for(timeout=300_000)  # the first quote loads deduce
+    box = message.locator(".quote-box")
+    await box.get_by_role("button", name="Citaat bewaren").wait_for(timeout=300_000)  # loads deduce
+    await box.get_by_role("button", name="baas", exact=True).click()
+    await shoot(counsellor, out, "console-quote-preview")
+    await box.get_by_role("button", name="Citaat bewaren").click()
+    await box.get_by_role("button", name="Citaat verwijderen").wait_for()
     await research(supervisor, out)
 
     login = await (await browsing.context(DESKTOP)).new_page()

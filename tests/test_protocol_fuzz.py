@@ -742,7 +742,8 @@ class ChatProtocol(RuleBasedStateMachine):
         reply = self.go(client.request({"type": "end", "conversation_id": chat.id}))
         if chat.holder is member and chat.status == "active":
             assert reply["type"] == "ended", reply
-            chat.status = "ended"
+            # A staff end kills the visitor's resume token (docs/privacy.md).
+            chat.status, chat.resumable = "ended", False
         else:
             assert reply["type"] == "error", reply
 

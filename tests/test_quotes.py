@@ -21,7 +21,7 @@ import pytest
 from tests.support.database import database_bytes, query
 from tests.support.openapi import assert_documented
 from tests.support.pilots import Counsellor, Visitor, in_conversation, new_id
-from tests.support.server import QUICK_HASHING, Server, StartServer, sqlite_server
+from tests.support.server import NO_SOURCE_LIMITS, QUICK_HASHING, Server, StartServer, sqlite_server
 from triage.research.deidentify.engine import Engine
 
 #: The server's first quote waits for deduce (a minute or two if the cache was never built).
@@ -37,7 +37,10 @@ async def server(
 ) -> AsyncIterator[Server]:
     """One server for the module; ``deidentify_engine`` first makes sure the cache is built."""
     started = sqlite_server(
-        tmp_path_factory.mktemp("quotes"), **QUICK_HASHING, MAX_CHATS_PER_COUNSELLOR="100"
+        tmp_path_factory.mktemp("quotes"),
+        **QUICK_HASHING,
+        **NO_SOURCE_LIMITS,
+        MAX_CHATS_PER_COUNSELLOR="100",
     )
     await asyncio.to_thread(started.start)
     yield started

@@ -20,7 +20,7 @@ from chatserver.domain.records import Event, Message, Staff
 from chatserver.domain.roles import Role
 from chatserver.errors import Forbidden, InvalidInput
 from chatserver.presence import round_interval
-from chatserver.store.repository import end_waiting
+from chatserver.store.steps import end_waiting
 from chatserver.store.transaction import Store
 from chatserver.transport.http import current_staff, ok, read_json, runtime_of
 from triage.store import add_audit_entry

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from chatserver.domain.records import Kind, Message
 from chatserver.domain.records import Status as ChatStatus
 from chatserver.errors import Conflict, Forbidden, NotFound
-from chatserver.store.repository import append_system_message
 from chatserver.store.schema import ConversationRow
+from chatserver.store.steps import append_system_message
 from chatserver.store.transaction import Store
 from triage.referral.record import ANNOUNCED, OPEN, Status, can_move
 from triage.schema import ReferralEventRow, ReferralOutboxRow, ReferralRow

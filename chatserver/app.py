@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,7 +31,7 @@ from triage.referral.store import ReferralStore
 from triage.referral.units import load_endpoints
 from triage.referral.views import snapshot
 from triage.research import web as research_web
-from triage.research.deidentify.worker import Deidentifier
+from triage.research.deidentify.service import deidentifier_for
 from triage.research.export.jobs import Exports, check_settings
 from triage.research.quotes import web as quotes_web
 from triage.research.quotes.service import Quotes
@@ -71,11 +70,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         app.state.drain = drain
         app.state.metric_probes = (runtime.chat.readings, relay.readings)
         app.state.reports = Reports(exports, runtime.engine, settings, utc_now)
-        deidentifier = Deidentifier(
-            Path(settings.deduce_cache_dir),
-            workers=settings.deidentify_workers,
-            keep_nationality=settings.quotes_keep_nationality,
-        )
+        deidentifier = deidentifier_for(settings)
         app.state.quotes = Quotes(QuoteStore(runtime.engine), triage, deidentifier, utc_now)
         await runtime.start()
         relay.start()

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import getpass
 import resource
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -31,7 +32,9 @@ from chatserver.settings import Settings, SettingsError
 from chatserver.store.migrate import upgrade
 from chatserver.transport.slow_headers import timed_headers
 from triage.research.dataset import synthetic
+from triage.research.deidentify import service as deidentify_service
 from triage.research.deidentify.engine import ensure_cache
+from triage.research.deidentify.worker import Deidentifier
 from triage.research.export.build import parse_options
 from triage.research.export.jobs import Exports, Progress, check_settings
 from triage.research.report.jobs import Reports
@@ -61,6 +64,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser(
         "prepare-deidentify", help="build the de-identification tables (DEDUCE_CACHE_DIR) once"
+    )
+    service = commands.add_parser(
+        "deidentify-service",
+        help="serve de-identification to every chat process of this node (DEIDENTIFY_SOCKET)",
+    )
+    service.add_argument(
+        "--socket", type=Path, help="the Unix socket to listen on (default: DEIDENTIFY_SOCKET)"
     )
     create = commands.add_parser("create-staff", help="create a staff account")
     create.add_argument("--username", required=True)
@@ -120,6 +130,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_synthesize(settings, args.year, args.visitors, args.seed))
     elif args.command == "prepare-deidentify":
         ensure_cache(Path(settings.deduce_cache_dir))
+    elif args.command == "deidentify-service":
+        socket_path = args.socket or Path(settings.deidentify_socket)
+        if not str(socket_path):
+            parser.exit(2, "chatserver: deidentify-service needs --socket or DEIDENTIFY_SOCKET\n")
+        deidentify_service.claim(socket_path)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_deidentify_service(settings, socket_path))
+        finally:
+            socket_path.unlink(missing_ok=True)
     elif args.command == "create-staff":
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
         asyncio.run(_create_staff(settings, args.username, args.display_name, args.role, password))
@@ -209,6 +229,20 @@ async def _report(settings: Settings, args: argparse.Namespace) -> None:
     for name, content in ((files.html_name, files.html), (files.zip_name, files.zip)):
         (args.out / name).write_bytes(content)
         print(f"Wrote {args.out / name} ({len(content)} bytes).")
+
+
+async def _deidentify_service(settings: Settings, socket_path: Path) -> None:
+    """Serve until SIGTERM or Ctrl-C; deduce loads at once, so the first quote does not wait."""
+    deidentifier = Deidentifier(
+        Path(settings.deduce_cache_dir), workers=settings.deidentify_workers
+    )
+    loop = asyncio.get_running_loop()
+    serving = asyncio.ensure_future(deidentify_service.serve(socket_path, deidentifier))
+    loop.add_signal_handler(signal.SIGTERM, serving.cancel)
+    warm = asyncio.ensure_future(deidentifier.deidentify(""))
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
+    warm.cancel()
 
 
 def _progress_bar(verb: str) -> Progress:

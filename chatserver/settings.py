@@ -126,6 +126,9 @@ class Settings:
     deduce_cache_dir: str = "var/deduce-cache"
     #: Worker processes that de-identify quotes, each loading deduce (about 1 GB) once.
     deidentify_workers: int = 1
+    #: The node's de-identification service (``chatserver deidentify-service``) that every chat
+    #: process on the node shares; unset, each process starts its own workers.
+    deidentify_socket: str = ""
     #: Keep countries and nationalities in research quotes (``QUOTES_KEEP_NATIONALITY=1``), for
     #: research questions about nationality; removed by default (docs/research-quotes.md).
     quotes_keep_nationality: bool = False
@@ -277,6 +280,7 @@ class Settings:
             deidentify_workers=reader.integer(
                 "DEIDENTIFY_WORKERS", cls.deidentify_workers, minimum=1
             ),
+            deidentify_socket=reader.text("DEIDENTIFY_SOCKET", cls.deidentify_socket),
             quotes_keep_nationality=reader.integer("QUOTES_KEEP_NATIONALITY", 0, minimum=0) > 0,
             login_account_free_attempts=reader.integer(
                 "LOGIN_ACCOUNT_FREE_ATTEMPTS", cls.login_account_free_attempts, minimum=1

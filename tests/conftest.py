@@ -1,16 +1,29 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.support import deidentification
 from tests.support.server import DEDUCE_CACHE, QUICK_HASHING, Server, StartServer, sqlite_server
 from triage.research.deidentify.engine import Engine, load_engine
 
 #: Fixtures shared by the research tests: ``supervisor`` and ``researcher``.
 pytest_plugins = ("tests.support.research",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's one de-identification service, started before the test workers inherit it."""
+    if not hasattr(config, "workerinput") and "DEIDENTIFY_SOCKET" not in os.environ:
+        deidentification.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        deidentification.stop()
 
 
 @pytest.fixture

@@ -21,8 +21,15 @@ import pytest
 from tests.support.database import database_bytes, query
 from tests.support.openapi import assert_documented
 from tests.support.pilots import Counsellor, Visitor, in_conversation, new_id
-from tests.support.server import NO_SOURCE_LIMITS, QUICK_HASHING, Server, StartServer, sqlite_server
-from triage.research.deidentify.engine import Engine
+from tests.support.server import (
+    DEDUCE_CACHE,
+    NO_SOURCE_LIMITS,
+    QUICK_HASHING,
+    Server,
+    StartServer,
+    sqlite_server,
+)
+from triage.research.deidentify.engine import ensure_cache
 
 #: The server's first quote waits for deduce (a minute or two if the cache was never built).
 pytestmark = pytest.mark.timeout(600)
@@ -32,10 +39,9 @@ SECRET_PARTS = ("Sanne", "Jansen", "Rotterdam", "12345678")
 
 
 @pytest.fixture(scope="module")
-async def server(
-    tmp_path_factory: pytest.TempPathFactory, deidentify_engine: Engine
-) -> AsyncIterator[Server]:
-    """One server for the module; ``deidentify_engine`` first makes sure the cache is built."""
+async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    """One server for the module, once deduce's tables are built (once per machine)."""
+    await asyncio.to_thread(ensure_cache, DEDUCE_CACHE)
     started = sqlite_server(
         tmp_path_factory.mktemp("quotes"),
         **QUICK_HASHING,
@@ -285,7 +291,19 @@ async def test_a_counsellor_who_took_no_part_may_not_remove_a_quote(server: Serv
 
 async def test_without_de_identification_nothing_is_kept(start_server: StartServer) -> None:
     unusable = Path("/dev/null/deduce-cache")  # under a file: no directory can be made there
-    server = await start_server(DEDUCE_CACHE_DIR=str(unusable))
+    server = await start_server(DEDUCE_CACHE_DIR=str(unusable), DEIDENTIFY_SOCKET="")
+    _, counsellor, conversation_id, seq = await chat_with_secret(server)
+
+    response = await select(counsellor, conversation_id, seq)
+
+    assert response.status_code == 503
+    assert query(server, "SELECT count(*) FROM research_quotes") == [(0,)]
+
+
+async def test_without_the_nodes_de_identification_service_nothing_is_kept(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    server = await start_server(DEIDENTIFY_SOCKET=str(tmp_path / "no-service"))
     _, counsellor, conversation_id, seq = await chat_with_secret(server)
 
     response = await select(counsellor, conversation_id, seq)

@@ -6,9 +6,11 @@ one; readiness deadlines grow with the machine's load, so a busy CI box is slow,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support import forked
+from tests.support.forked import ForkedProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 #: deduce's tables, built once per machine: the servers' default (they run in ROOT) and the
@@ -42,6 +47,8 @@ DEMO_LINE = re.compile(r"Demo (\w+) login:\s+username '([^']+)'\s+password '([^'
 LISTENING_LINE = re.compile(r"^Visitor chat:\s+(http://\S+?)/$", re.MULTILINE)
 #: Seconds to become ready on an idle machine; more when the load exceeds the cores.
 READY_TIMEOUT_S = 30.0
+#: A started program (the demo intake, a CLI command) or a server forked by the harness.
+ServerProcess = subprocess.Popen[Any] | ForkedProcess
 
 
 def ready_timeout(base: float = READY_TIMEOUT_S) -> float:
@@ -65,7 +72,7 @@ class Server:
     port: int
     data_dir: Path
     env: dict[str, str]
-    process: subprocess.Popen[str] | None = None
+    process: ServerProcess | None = None
     demo_passwords: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
@@ -113,15 +120,11 @@ class Server:
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
         }
-        with self.log_path.open("a") as log, self.stdout_path.open("w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "chatserver", "run", "--demo"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=log,
-                text=True,
-            )
+        self.stdout_path.write_text("")
+        self.log_path.touch()
+        self.process = forked.start(
+            ["run", "--demo"], env=env, cwd=ROOT, stdout=self.stdout_path, stderr=self.log_path
+        )
         if self.port == 0:
             self.port = int(
                 printed_url(self.process, self.stdout_path, self.log_path).rsplit(":", 1)[1]
@@ -155,7 +158,7 @@ def running(server: Server) -> Iterator[Server]:
         server.stop()
 
 
-def printed_url(process: subprocess.Popen[Any], out_path: Path, log_path: Path) -> str:
+def printed_url(process: ServerProcess, out_path: Path, log_path: Path) -> str:
     """The base URL ``chatserver run`` prints once it has bound its port."""
     deadline = time.monotonic() + ready_timeout()
     while time.monotonic() < deadline:
@@ -168,7 +171,7 @@ def printed_url(process: subprocess.Popen[Any], out_path: Path, log_path: Path) 
 
 
 def wait_until_healthy(
-    process: subprocess.Popen[Any],
+    process: ServerProcess,
     health_url: str,
     log_path: Path,
     what: str,
@@ -191,7 +194,7 @@ def wait_until_healthy(
     raise RuntimeError(f"{what} did not become ready:\n{log_path.read_text(errors='replace')}")
 
 
-def terminate(process: subprocess.Popen[Any] | None) -> None:
+def terminate(process: ServerProcess | None) -> None:
     """Stop gracefully, or kill after ten seconds."""
     if process is not None and process.poll() is None:
         process.terminate()
@@ -219,12 +222,32 @@ def run_cli(server: Server, *args: str, stdin: str = "") -> subprocess.Completed
 def sqlite_server(tmp_path: Path, **env: str) -> Server:
     data_dir = tmp_path / "server"
     data_dir.mkdir(exist_ok=True)
+    if not (data_dir / "chat.db").exists():
+        shutil.copyfile(migrated_sqlite(), data_dir / "chat.db")
     database = f"sqlite+aiosqlite:///{data_dir / 'chat.db'}"
     return Server(
         port=0,
         data_dir=data_dir,
         env={"DATABASE_URL": database, "BROKER_URL": "memory://", **LOCAL_EXIT, **env},
     )
+
+
+@functools.cache
+def migrated_sqlite() -> Path:
+    """An empty database at the newest schema, migrated once per test worker by the real command.
+
+    Each SQLite server starts from a copy: its own start still runs the migrations, which find
+    nothing to do, so a test pays for serving, not for building the schema again.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix="schema-"))
+    database = data_dir / "chat.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    migrate = forked.start(
+        ["migrate"], env=env, cwd=ROOT, stdout=data_dir / "out", stderr=data_dir / "log"
+    )
+    if migrate.wait(ready_timeout(60)) != 0:
+        raise RuntimeError(f"migrate failed:\n{(data_dir / 'log').read_text(errors='replace')}")
+    return database
 
 
 def postgres_server(tmp_path: Path, database_url: str, **env: str) -> Server:

@@ -28,12 +28,14 @@ log = logging.getLogger(__name__)
 _loaded: dict[str, Engine] = {}
 
 
-def _load(cache_dir: str, keep_nationality: bool = False) -> None:
-    _loaded["engine"] = load_engine(Path(cache_dir), keep_nationality=keep_nationality)
+def _load(cache_dir: str) -> None:
+    _loaded["engine"] = load_engine(Path(cache_dir))
 
 
-def _deidentify(text: str) -> str:
-    return _loaded["engine"].deidentify(text)
+def _deidentify(text: str, keep_nationality: bool) -> str:
+    engine = _loaded["engine"]
+    engine.keep_nationality = keep_nationality
+    return engine.deidentify(text)
 
 
 class Deidentifier:
@@ -47,10 +49,16 @@ class Deidentifier:
         self._keep_nationality = keep_nationality
         self._pool: ProcessPoolExecutor | None = None
 
-    async def deidentify(self, text: str) -> str:
+    async def deidentify(self, text: str, *, keep_nationality: bool | None = None) -> str:
+        """``text`` de-identified; ``keep_nationality`` overrides the pool's own choice.
+
+        The node's service (:mod:`~triage.research.deidentify.service`) passes each chat
+        process's choice along.
+        """
+        keep = self._keep_nationality if keep_nationality is None else keep_nationality
         pool = self._started()
         try:
-            return await asyncio.wrap_future(pool.submit(_deidentify, text))
+            return await asyncio.wrap_future(pool.submit(_deidentify, text, keep))
         except BrokenProcessPool:
             if self._pool is pool:
                 self._pool = None
@@ -68,6 +76,6 @@ class Deidentifier:
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_load,
-                initargs=(str(self._cache_dir), self._keep_nationality),
+                initargs=(str(self._cache_dir),),
             )
         return self._pool

@@ -16,7 +16,7 @@ from chatserver.domain.roles import CHAT_ROLES
 from chatserver.errors import Forbidden, InvalidInput
 from chatserver.protocol.frames import SEQ_LIMIT
 from triage.codebook import current_edition
-from triage.research.deidentify.worker import Deidentifier
+from triage.research.deidentify.service import Deidentifies
 from triage.research.quotes.removals import parse_removals, remove_words
 from triage.research.quotes.store import Quote, QuoteStore
 from triage.service import REVIEWERS, Triage
@@ -29,7 +29,7 @@ class Quotes:
         self,
         store: QuoteStore,
         triage: Triage,
-        deidentifier: Deidentifier,
+        deidentifier: Deidentifies,
         clock: Callable[[], datetime],
     ) -> None:
         self.store = store

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.pilots import in_conversation
-from tests.support.round_trips import percentile, round_trip, round_trips_during
+from tests.support.round_trips import percentile, round_trips_during
 from tests.support.server import QUICK_HASHING, run_cli, sqlite_server
 
 #: Building the cache on a machine that never had it takes a minute or two.
@@ -22,10 +22,12 @@ pytestmark = pytest.mark.timeout(600)
 GOAL_MS = 100.0
 #: On a loaded 2-core machine (other tests, the worker itself) 100 ms can be missed for
 #: reasons that are not the chat process's: then the p99 may be this many times the same
-#: chat's p99 measured just before, in the same test. A frozen chat (seconds) fails either way.
-SLOWER_THAN_BASELINE = 3.0
-BASELINE_ROUND_TRIPS = 50
-#: Round trips are about ten a second: fewer during the load would mean it barely overlapped.
+#: chat's p99 measured just before, in the same test. Measured under a load average of 12 on
+#: two cores, the ratio reached 3.4; a frozen chat (27 to 33 s before the worker) fails anyway.
+SLOWER_THAN_BASELINE = 5.0
+#: About ten round trips a second, before the quote and while it loads.
+BASELINE_S = 5.0
+#: Fewer round trips during the load would mean it barely overlapped.
 ROUND_TRIPS_DURING_LOAD = 10
 
 
@@ -39,10 +41,9 @@ async def test_the_first_quote_after_start_leaves_a_concurrent_chat_under_100_ms
     try:
         visitor, counsellor, conversation_id = await in_conversation(server)
         seq = (await visitor.say("Ik ben Sanne uit Rotterdam"))["seq"]
-        baseline = []
-        for _ in range(BASELINE_ROUND_TRIPS):
-            baseline.append(await round_trip(visitor, counsellor, conversation_id))
-            await asyncio.sleep(0.05)
+        _, baseline = await round_trips_during(
+            asyncio.sleep(BASELINE_S), visitor, counsellor, conversation_id
+        )
 
         quote, during = await round_trips_during(
             counsellor.http(

@@ -12,9 +12,12 @@ answer reaches the visitor) are timed alone first, the baseline, then during eac
 (c) many sockets that send their request headers a line every 2 s (slowloris);
 (d) the server's first research quote, which loads deduce in the de-identification worker.
 
-Each attack comes from its own loopback address (127.0.0.2 to .4), so none counts against the
+Attacks (a) to (c) run in a process of their own, as on another machine (it still shares
+the CPU), each from its own loopback address (127.0.0.2 to .4), so none counts against the
 chat's source or another attack's. Every attack is bounded in count and time, and every
-address is on this machine. The table it prints is the one in docs/performance.md.
+address is on this machine. The table it prints is the one in docs/performance.md; its
+"server CPU" is the share of one core the server used: low while round trips are slow means
+the server was waiting, or was starved by other processes on the machine.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ from tests.support.pilots import RECEIVE_TIMEOUT, Counsellor, Visitor, in_conver
 from tests.support.round_trips import percentile, round_trips_during
 from tests.support.server import Server, run_cli, sqlite_server
 
+#: Each attack's own source, none of them the chat's (127.0.0.1).
+FLOOD_SOURCE, IDLE_SOURCE, SLOW_SOURCE = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+#: Idle sockets are held past the server's hello timeout (10 s), to see it close them.
+IDLE_HOLD_S = 15.0
 #: Seconds between two header lines of a slow client, and how long it keeps trying.
 SLOW_LINE_EVERY_S = 2.0
 SLOW_GIVE_UP_S = 30.0
@@ -69,10 +76,10 @@ Attack = Callable[[], Awaitable[Outcome]]
 
 
 async def chat_start_flood(server: Server, count: int, concurrency: int) -> Outcome:
-    """``count`` chat starts from 127.0.0.2, ``concurrency`` requests in flight at once."""
+    """``count`` chat starts from one source, ``concurrency`` requests in flight at once."""
     shares = [count // concurrency + (n < count % concurrency) for n in range(concurrency)]
     batches = await asyncio.gather(
-        *(start_chats(server, share, "127.0.0.2") for share in shares if share)
+        *(start_chats(server, share, FLOOD_SOURCE) for share in shares if share)
     )
     statuses = Counter(answer.status_code for batch in batches for answer in batch)
     return Outcome(
@@ -82,11 +89,11 @@ async def chat_start_flood(server: Server, count: int, concurrency: int) -> Outc
     )
 
 
-async def idle_sockets(server: Server, count: int, hold_s: float) -> Outcome:
-    """``count`` WebSockets from 127.0.0.3 that never say hello, held up to ``hold_s``."""
-    attack = [await idle_socket(server, source="127.0.0.3") for _ in range(count)]
+async def idle_sockets(server: Server, count: int) -> Outcome:
+    """``count`` WebSockets from one source that never say hello, held up to ``IDLE_HOLD_S``."""
+    attack = [await idle_socket(server, source=IDLE_SOURCE) for _ in range(count)]
     codes = Counter(
-        await asyncio.gather(*(close_code_of(reader, within=hold_s) for reader, _ in attack))
+        await asyncio.gather(*(close_code_of(reader, within=IDLE_HOLD_S) for reader, _ in attack))
     )
     for _, writer in attack:
         writer.close()
@@ -100,9 +107,9 @@ async def idle_sockets(server: Server, count: int, hold_s: float) -> Outcome:
 
 
 async def slow_client(server: Server) -> float | None:
-    """Headers a line every 2 s from 127.0.0.4: seconds until the server cut it, or ``None``."""
+    """Headers a line every 2 s: seconds until the server cut it off, or ``None``."""
     reader, writer = await asyncio.open_connection(
-        "127.0.0.1", server.port, local_addr=("127.0.0.4", 0)
+        "127.0.0.1", server.port, local_addr=(SLOW_SOURCE, 0)
     )
     began = time.perf_counter()
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -122,6 +129,7 @@ async def slow_client(server: Server) -> float | None:
 
 
 async def slow_headers(server: Server, count: int) -> Outcome:
+    """``count`` slow clients from one source at once."""
     cut = await asyncio.gather(*(slow_client(server) for _ in range(count)))
     after = sorted(seconds for seconds in cut if seconds is not None)
     median = f", after {after[len(after) // 2]:.1f} s (median)" if after else ""
@@ -238,7 +246,7 @@ async def run(server: Server, args: argparse.Namespace) -> None:
     attacks: list[tuple[str, Attack]] = [
         ("baseline", lambda: nothing(args.baseline_s)),
         ("(a) chat-start flood", apart(chat_start_flood, target, args.starts, args.concurrency)),
-        ("(b) idle pre-hello sockets", apart(idle_sockets, target, args.idle_sockets, 15.0)),
+        ("(b) idle pre-hello sockets", apart(idle_sockets, target, args.idle_sockets)),
         ("(c) slow headers", apart(slow_headers, target, args.slow_sockets)),
         ("(d) first research quote", lambda: first_quote(server, chat)),
     ]

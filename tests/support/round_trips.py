@@ -11,9 +11,11 @@ import asyncio
 import math
 import time
 from collections.abc import Awaitable
-from typing import Any
+from typing import TypeVar
 
 from tests.support.pilots import Counsellor, Visitor
+
+T = TypeVar("T")
 
 #: Pause between round trips: about ten a second, a fast typist on both sides.
 INTERVAL_S = 0.1
@@ -30,13 +32,13 @@ async def round_trip(visitor: Visitor, counsellor: Counsellor, conversation_id: 
 
 
 async def round_trips_during(
-    work: Awaitable[Any],
+    work: Awaitable[T],
     visitor: Visitor,
     counsellor: Counsellor,
     conversation_id: str,
     *,
     at_least_s: float = 0.0,
-) -> tuple[Any, list[float]]:
+) -> tuple[T, list[float]]:
     """``work``'s result, and the round trips timed until it is done (and ``at_least_s``).
 
     A round trip with a leg longer than the pilots' receive timeout counts as infinitely long,

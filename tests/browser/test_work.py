@@ -1,0 +1,50 @@
+"""Under a flood the widget solves the server's puzzle by itself, calmly, and the chat starts."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from playwright.async_api import Response, Route, expect
+
+from chatserver.settings import Settings
+from tests.support.browser import Browsing, start_chat
+from tests.support.pilots import Counsellor
+from tests.support.work import switch
+
+logger = logging.getLogger(__name__)
+CALM_WORD = "Even geduld, we maken een veilige verbinding…"
+
+
+async def test_with_work_on_the_widget_solves_the_puzzle_and_the_chat_starts(
+    people: Browsing,
+) -> None:
+    await switch(await Counsellor.demo(people.server, "supervisor"), "on")
+    visitor = await people.visitor()
+    sent: list[float] = []
+    answers: list[int] = []
+
+    async def hold_the_retry(route: Route) -> None:
+        """The second try carries the solution: the calm word is on screen while it is sent."""
+        sent.append(time.monotonic())
+        if len(sent) == 2:
+            assert set(route.request.post_data_json["work"]) == {"challenge", "nonce"}
+            await expect(visitor.get_by_text(CALM_WORD)).to_be_visible()
+        await route.continue_()
+
+    def answered(response: Response) -> None:
+        if response.url.endswith("/api/visitor/chats"):
+            answers.append(response.status)
+
+    visitor.on("response", answered)
+    await visitor.route("**/api/visitor/chats", hold_the_retry)
+
+    assert await start_chat(visitor)
+
+    assert answers == [428, 201]
+    await expect(visitor.get_by_text(CALM_WORD)).to_be_hidden()
+    logger.warning(
+        "the widget solved a %d-bit puzzle in %.2f s (first try to retry, headless Chromium)",
+        Settings().work_difficulty_bits,
+        sent[1] - sent[0],
+    )

@@ -48,3 +48,20 @@ async def test_with_work_on_the_widget_solves_the_puzzle_and_the_chat_starts(
         Settings().work_difficulty_bits,
         sent[1] - sent[0],
     )
+
+
+async def test_a_supervisor_switches_work_on_in_the_console(people: Browsing) -> None:
+    supervisor = await people.staff("supervisor")
+    mode = supervisor.get_by_label("Rekenpuzzel bij chatstart")
+    await expect(mode).to_have_value("auto")
+    await expect(supervisor.get_by_text("Nu niet gevraagd.")).to_be_visible()
+    await mode.select_option(label="aan")
+    await expect(supervisor.get_by_text("Nu gevraagd aan nieuwe bezoekers.")).to_be_visible()
+    api = await Counsellor.demo(people.server, "supervisor")
+    assert (await api.http("GET", "/api/staff/work")).json()["mode"] == "on"
+
+
+async def test_a_counsellor_sees_no_work_switch(people: Browsing) -> None:
+    counsellor = await people.staff()
+    await expect(counsellor.get_by_role("button", name="Volgende aannemen")).to_be_visible()
+    await expect(counsellor.get_by_label("Rekenpuzzel bij chatstart")).to_have_count(0)

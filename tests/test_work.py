@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.support.openapi import assert_documented
 from tests.support.pilots import Counsellor, Visitor
 from tests.support.server import NO_SOURCE_LIMITS, Server, StartServer
 from tests.support.work import EASY_WORK, solved, start, switch
@@ -44,6 +45,7 @@ async def test_switched_on_a_start_without_work_is_refused_with_a_puzzle(
     assert error["code"] == "work_required"
     assert error["work"]["difficulty"] == 8
     assert error["work"]["challenge"].startswith("w1.8.")
+    assert_documented(refused)
     assert await waiting_count(server) == 0
 
 
@@ -65,6 +67,7 @@ async def test_a_solution_used_twice_is_refused_the_second_time(start_server: St
     assert reused.status_code == 428
     assert reused.json()["error"]["code"] == "work_invalid"
     assert "already used" in reused.json()["error"]["message"]
+    assert_documented(reused)
     assert reused.json()["error"]["work"]["challenge"] != solution["challenge"]  # a fresh one
     assert await waiting_count(server) == 1
 
@@ -100,6 +103,18 @@ async def test_switching_the_mode_is_audited(server: Server) -> None:
         ("work_mode", supervisor.id, {"old": "on", "new": "auto"}),
         ("work_mode", supervisor.id, {"old": "auto", "new": "on"}),
     ]
+
+
+async def test_the_mode_answers_are_as_documented(server: Server) -> None:
+    supervisor = await supervisor_of(server)
+    assert_documented(await supervisor.http("PUT", "/api/staff/work", json={"mode": "on"}))
+    assert_documented(await supervisor.http("GET", "/api/staff/work"))
+
+
+async def test_a_malformed_solution_is_invalid_input(server: Server) -> None:
+    refused = await start(server, {"challenge": "w1", "nonce": "NOT A NONCE"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "work"
 
 
 async def test_a_counsellor_may_not_switch_work(server: Server) -> None:

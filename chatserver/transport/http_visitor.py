@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatserver.domain.profile import PROFILE_FIELDS, parse_danger, parse_profile
+from chatserver.domain.work import MAX_CHALLENGE_CHARS, NONCE
 from chatserver.errors import ChatError, InvalidInput, SourceLimited
 from chatserver.metrics import CHAT_STARTS_REFUSED
 from chatserver.protocol.server import timestamp
@@ -77,8 +78,15 @@ def parse_solution(raw: object) -> Solution | None:
     if not isinstance(raw, dict) or set(raw) != {"challenge", "nonce"}:
         raise InvalidInput('\'work\' must be {"challenge": ..., "nonce": ...}', field="work")
     challenge, nonce = raw["challenge"], raw["nonce"]
-    if not isinstance(challenge, str) or not isinstance(nonce, str):
-        raise InvalidInput("'work' holds a challenge and a nonce, both strings", field="work")
+    if (
+        not isinstance(challenge, str)
+        or len(challenge) > MAX_CHALLENGE_CHARS
+        or not isinstance(nonce, str)
+        or not NONCE.fullmatch(nonce)
+    ):
+        raise InvalidInput(
+            "'work' holds the challenge as given and a nonce of digits and a-z", field="work"
+        )
     return Solution(challenge, nonce)
 
 

@@ -24,7 +24,7 @@ from chatserver.domain.work import (
     WorkState,
 )
 from chatserver.errors import WorkInvalid, WorkRequired
-from chatserver.metrics import CHAT_STARTS_REFUSED
+from chatserver.metrics import WORK_REFUSED
 from chatserver.settings import Settings
 from chatserver.store.work import WorkModeStore
 
@@ -99,15 +99,15 @@ class WorkGate:
             return
         challenges = self._challenges_for(state)
         if solution is None:
-            CHAT_STARTS_REFUSED.inc()
+            WORK_REFUSED.labels("none").inc()
             raise WorkRequired(challenges.issue(now))
         try:
             checked = challenges.check(solution.challenge, solution.nonce, now)
         except BadWork as bad:
-            CHAT_STARTS_REFUSED.inc()
+            WORK_REFUSED.labels(bad.fault.value).inc()
             raise WorkInvalid(challenges.issue(now), bad.fault) from None
         if not await self._broker.claim(f"work:{checked.key}", checked.expires_at):
-            CHAT_STARTS_REFUSED.inc()
+            WORK_REFUSED.labels(Fault.REUSED.value).inc()
             raise WorkInvalid(challenges.issue(now), Fault.REUSED)
 
     async def _watch(self, state: WorkState, source: str | None, now: float) -> WorkState:

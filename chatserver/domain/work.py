@@ -126,14 +126,6 @@ class Challenges:
         return hmac.new(self._secret, body.encode(), "sha256").hexdigest()
 
 
-def solve(puzzle: Puzzle) -> str:
-    """A nonce that solves ``puzzle``, found by counting as the widget does (tests, tools)."""
-    nonce = 0
-    while leading_zero_bits(work_digest(puzzle.challenge, format(nonce, "x"))) < puzzle.difficulty:
-        nonce += 1
-    return format(nonce, "x")
-
-
 class SpentSet:
     """Keys claimed once until they expire, in one process (the embedded mode)."""
 

@@ -6,12 +6,20 @@ from typing import Any
 
 import httpx
 
-from chatserver.domain.work import Puzzle, solve
+from chatserver.domain.work import Puzzle, leading_zero_bits, work_digest
 from tests.support.pilots import Counsellor
 from tests.support.server import Server
 
 #: Puzzles small enough for a test to solve in Python in a blink.
 EASY_WORK = {"WORK_DIFFICULTY_BITS": "8"}
+
+
+def solve(puzzle: Puzzle) -> str:
+    """A nonce that solves ``puzzle``, found by counting as the widget does."""
+    nonce = 0
+    while leading_zero_bits(work_digest(puzzle.challenge, format(nonce, "x"))) < puzzle.difficulty:
+        nonce += 1
+    return format(nonce, "x")
 
 
 async def start(

@@ -14,9 +14,9 @@ from chatserver.domain.work import (
     WorkMode,
     WorkState,
     leading_zero_bits,
-    solve,
     work_digest,
 )
+from tests.support.work import solve
 
 SECRET = b"s" * 32
 

@@ -70,6 +70,8 @@ const STRINGS = {
     err_service_closed: 'De chat is nu gesloten.',
     err_queue_full: 'Het is nu te druk om een chat te starten. Probeer het over een paar minuten opnieuw.',
     err_source_limited: 'Vanaf jouw netwerk zijn net veel chats gestart. Probeer het over een paar minuten opnieuw. Ben je in gevaar? Bel dan 112.',
+    err_work_required: 'Het lukte niet om een veilige verbinding te maken. Probeer het zo nog eens. Ben je in gevaar? Bel dan 112.',
+    err_work_invalid: 'Het lukte niet om een veilige verbinding te maken. Probeer het zo nog eens. Ben je in gevaar? Bel dan 112.',
     // visitor: closed or full
     serviceClosed: 'De chat is nu gesloten.',
     serviceOpensAt: 'We zijn er weer op {day} om {time}.',
@@ -334,6 +336,8 @@ const STRINGS = {
     err_service_closed: 'The chat is closed now.',
     err_queue_full: 'It is too busy to start a chat right now. Please try again in a few minutes.',
     err_source_limited: 'Many chats were started from your network just now. Please try again in a few minutes. Are you in danger? Call 112.',
+    err_work_required: 'A safe connection could not be made. Please try again shortly. Are you in danger? Call 112.',
+    err_work_invalid: 'A safe connection could not be made. Please try again shortly. Are you in danger? Call 112.',
     serviceClosed: 'The chat is closed now.',
     serviceOpensAt: 'We are back on {day} at {time}.',
     serviceFull: 'It is very busy right now: many people are already waiting. Please try again in a few minutes.',

@@ -65,3 +65,27 @@ async def test_a_counsellor_sees_no_work_switch(people: Browsing) -> None:
     counsellor = await people.staff()
     await expect(counsellor.get_by_role("button", name="Volgende aannemen")).to_be_visible()
     await expect(counsellor.get_by_label("Rekenpuzzel bij chatstart")).to_have_count(0)
+
+
+async def test_a_widget_that_keeps_getting_puzzles_gives_up_kindly(people: Browsing) -> None:
+    visitor = await people.visitor()
+    tries: list[str] = []
+
+    async def always_a_puzzle(route: Route) -> None:
+        tries.append(route.request.method)
+        work = {
+            "challenge": f"w1.1.0.{len(tries)}.x",
+            "difficulty": 1,
+            "expires_at": "2030-01-01T00:00:00.000Z",
+        }
+        await route.fulfill(
+            status=428, json={"error": {"code": "work_invalid", "message": "x", "work": work}}
+        )
+
+    await visitor.route("**/api/visitor/chats", always_a_puzzle)
+    await visitor.get_by_role("button", name="Start de chat").click()
+    await expect(
+        visitor.get_by_text("Het lukte niet om een veilige verbinding te maken.")
+    ).to_be_visible()
+    assert len(tries) == 4  # the first try and three solved puzzles
+    await expect(visitor.get_by_text(CALM_WORD)).to_be_hidden()

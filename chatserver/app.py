@@ -22,7 +22,7 @@ from chatserver.transport.middleware import SameOriginWrites, SecurityHeaders
 from chatserver.transport.pages import Pages
 from chatserver.transport.routing import Frontend, one_route_per_path
 from chatserver.transport.websocket import staff_endpoint, visitor_endpoint
-from triage import flood
+from triage import flood, work
 from triage import web as triage_web
 from triage.referral import web as referral_web
 from triage.referral.delivery import Relay
@@ -89,6 +89,7 @@ def create_app(settings: Settings, drain: Drain | None = None) -> Starlette:
         *http_staff.routes,
         *triage_web.routes,
         *flood.routes,
+        *work.routes,
         *referral_web.routes,
         *research_web.routes,
         *report_web.routes,

@@ -13,6 +13,8 @@ edge knows about frames or status codes. The tree::
     │   ├── ResumeImpossible  visitor token no longer valid           401
     │   ├── TwoFactorRequired right password; now the 2FA code        401
     │   └── TwoFactorInvalid  wrong or already used 2FA code          401
+    ├── WorkRequired          chat start without proof of work       428
+    │   └── WorkInvalid       wrong, expired or reused proof of work  428
     ├── Forbidden             role or ownership does not allow it     403
     │   └── CrossSite         a write from a foreign browser origin   403
     ├── NotFound              no such conversation or account         404
@@ -26,6 +28,8 @@ edge knows about frames or status codes. The tree::
 """
 
 from __future__ import annotations
+
+from chatserver.domain.work import Fault, Puzzle
 
 
 class ChatError(Exception):
@@ -104,6 +108,36 @@ class TwoFactorRequired(Unauthenticated):
 class TwoFactorInvalid(Unauthenticated):
     code = "two_factor_invalid"
     public_message = "That code is wrong or was already used; wait for the next one."
+
+
+class WorkRequired(ChatError):
+    """A chat start must carry a solved puzzle now; the answer carries a fresh one."""
+
+    code = "work_required"
+    status = 428
+    public_message = "Solve the puzzle in 'work' and start the chat again with its solution."
+
+    def __init__(self, puzzle: Puzzle, message: str | None = None) -> None:
+        super().__init__(message)
+        self.puzzle = puzzle
+
+
+class WorkInvalid(WorkRequired):
+    """Nothing changed; a fresh puzzle comes with the answer, so the widget simply retries."""
+
+    code = "work_invalid"
+
+    def __init__(self, puzzle: Puzzle, fault: Fault) -> None:
+        super().__init__(puzzle, WORK_FAULTS[fault])
+        self.fault = fault
+
+
+WORK_FAULTS = {
+    Fault.MALFORMED: "The solution is not one of this server's puzzles.",
+    Fault.EXPIRED: "The puzzle has expired; solve the new one.",
+    Fault.WRONG: "The nonce does not solve the puzzle.",
+    Fault.REUSED: "That solution was already used; solve the new puzzle.",
+}
 
 
 class Forbidden(ChatError):

@@ -61,6 +61,13 @@ CHAT_STARTS_REFUSED = Counter(
     "Chat starts refused because their source started too many in the window.",
     registry=REGISTRY,
 )
+WORK_REFUSED = Counter(
+    "chat_starts_refused_work",
+    "Chat starts refused for want of a good proof of work: none, or malformed, expired, "
+    "wrong or reused.",
+    ["reason"],
+    registry=REGISTRY,
+)
 SOCKETS_REFUSED = Counter(
     "chat_sockets_refused",
     "WebSockets closed at once by a connection limit, by limit.",

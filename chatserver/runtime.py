@@ -21,6 +21,8 @@ from chatserver.settings import Settings
 from chatserver.store.engine import create_engine
 from chatserver.store.login_attempts import LoginAttemptStore
 from chatserver.store.repository import Repository
+from chatserver.store.work import WorkModeStore
+from chatserver.work import WorkGate
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Runtime:
     retention: RetentionJob
     presence: Presence
     sources: SourceLimits
+    work: WorkGate
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -54,6 +57,18 @@ class Runtime:
         )
         chat = ChatService(repository, broker, settings, utc_now)
         hub = Hub(broker)
+        sources = SourceLimits(
+            rotate_s=settings.source_key_rotate_s,
+            starts=settings.chat_starts_per_source,
+            start_window_s=settings.chat_start_window_s,
+            prehello=settings.prehello_sockets_per_source,
+            visitor_sockets=settings.visitor_sockets_per_source,
+            now=time.monotonic(),
+        )
+
+        async def waiting() -> int:
+            return len(await repository.waiting())
+
         return cls(
             settings=settings,
             engine=engine,
@@ -73,14 +88,8 @@ class Runtime:
             queue_feed=QueueFeed(hub, chat.queue_snapshot),
             retention=RetentionJob(repository, settings, utc_now),
             presence=Presence(chat, settings, utc_now),
-            sources=SourceLimits(
-                rotate_s=settings.source_key_rotate_s,
-                starts=settings.chat_starts_per_source,
-                start_window_s=settings.chat_start_window_s,
-                prehello=settings.prehello_sockets_per_source,
-                visitor_sockets=settings.visitor_sockets_per_source,
-                now=time.monotonic(),
-            ),
+            sources=sources,
+            work=WorkGate(WorkModeStore(engine), broker, sources.keys, waiting, settings),
         )
 
     async def start(self) -> None:

@@ -159,6 +159,17 @@ class Settings:
     #: to send a request's headers (slowloris).
     limit_concurrency: int = 4000
     header_timeout_s: float = 10.0
+    #: Proof of work for chat starts (docs/operations.md): zero bits the widget's SHA-256
+    #: must start with (14: about half a second on this project's test machine in Chromium,
+    #: docs/security.md), how long a puzzle may be solved, and when ``auto`` asks for work:
+    #: this many different sources starting chats within the window, or the queue at this
+    #: percentage of ``QUEUE_MAX_WAITING``; it stops after the calm period without either.
+    work_difficulty_bits: int = 14
+    work_challenge_ttl_s: float = 120.0
+    work_auto_sources: int = 20
+    work_auto_window_s: float = 60.0
+    work_auto_queue_percent: int = 80
+    work_auto_calm_s: float = 600.0
     #: The name authenticator apps show next to a staff member's two-factor code.
     totp_issuer: str = "Helpline"
     #: ``run --demo`` only: visitors of the synthetic coded year it loads once (last year,
@@ -311,6 +322,18 @@ class Settings:
                 "LIMIT_CONCURRENCY", cls.limit_concurrency, minimum=16
             ),
             header_timeout_s=reader.number("HEADER_TIMEOUT_S", cls.header_timeout_s),
+            work_difficulty_bits=reader.integer(
+                "WORK_DIFFICULTY_BITS", cls.work_difficulty_bits, minimum=1
+            ),
+            work_challenge_ttl_s=reader.number(
+                "WORK_CHALLENGE_TTL_S", cls.work_challenge_ttl_s, minimum=1
+            ),
+            work_auto_sources=reader.integer("WORK_AUTO_SOURCES", cls.work_auto_sources, minimum=1),
+            work_auto_window_s=reader.number("WORK_AUTO_WINDOW_S", cls.work_auto_window_s),
+            work_auto_queue_percent=reader.integer(
+                "WORK_AUTO_QUEUE_PERCENT", cls.work_auto_queue_percent, minimum=1
+            ),
+            work_auto_calm_s=reader.number("WORK_AUTO_CALM_S", cls.work_auto_calm_s),
             totp_issuer=reader.text("TOTP_ISSUER", cls.totp_issuer),
             demo_synthetic_visitors=reader.integer(
                 "DEMO_SYNTHETIC_VISITORS", cls.demo_synthetic_visitors, minimum=0

@@ -64,6 +64,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "POST /api/triage/conversations/{conversation_id}/quotes": {"seq": GREETING_SEQ},
     "POST /api/triage/conversations/{conversation_id}/referrals": PROPOSAL,
     "POST /api/visitor/referrals/{rid}/consent": {"consent": True},
+    "PUT /api/staff/work": {"mode": "auto"},
     "WS /ws/visitor send": {"client_msg_id": "{new}", "text": "hallo"},
     "WS /ws/visitor typing": {"active": True},
     "WS /ws/visitor profile": {"age": 16},

@@ -1,7 +1,8 @@
 """Cross-node notifications: an interface and its adapters, picked by ``BROKER_URL``.
 
 The broker carries *hints* about committed facts ("conversation C has message
-S"), never the only copy of anything: the store is the log and fills every gap.
+S"), never the only copy of anything: the store is the log and fills every gap. The
+one thing it keeps is short-lived and lost harmlessly: keys claimed once (spent proofs of work).
 """
 
 from __future__ import annotations

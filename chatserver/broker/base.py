@@ -25,6 +25,14 @@ class Broker(Protocol):
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None: ...
 
+    async def claim(self, key: str, until: float) -> bool:
+        """Whether ``key`` is claimed for the first time; it stays claimed until ``until``.
+
+        The one fact the broker keeps rather than relays: a proof of work is spent once on
+        every node (chatserver/work.py). ``until`` is in seconds since the epoch. A broker
+        that cannot answer raises :class:`~chatserver.errors.Unavailable`.
+        """
+
     async def ping(self) -> None:
         """Return if the broker answers now; raise otherwise (readiness)."""
 

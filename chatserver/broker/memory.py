@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 from chatserver.broker.base import EventHandler, GapHandler
+from chatserver.domain.work import SpentSet
 
 
 class MemoryBroker:
@@ -19,6 +21,7 @@ class MemoryBroker:
         self._topics: set[str] = set()
         self._pending: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._claimed = SpentSet()
 
     async def start(self, handler: EventHandler, on_gap: GapHandler) -> None:
         """In-process delivery cannot be cut off, so ``on_gap`` is never needed."""
@@ -33,6 +36,9 @@ class MemoryBroker:
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
         if topic in self._topics:
             self._pending.put_nowait((topic, json.dumps(event)))
+
+    async def claim(self, key: str, until: float) -> bool:
+        return self._claimed.claim(key, until, time.time())
 
     async def ping(self) -> None:
         """In-process: always there."""

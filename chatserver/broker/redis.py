@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import random
 from typing import Any
 
@@ -23,6 +24,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from chatserver.broker.base import EventHandler, GapHandler
+from chatserver.errors import Unavailable
 from chatserver.metrics import DELIVERY_FAILURES, Failure
 
 logger = logging.getLogger("chatserver.broker.redis")
@@ -74,6 +76,16 @@ class RedisBroker:
             self._outgoing.put_nowait((self._prefix + topic, json.dumps(event)))
         except asyncio.QueueFull:
             DELIVERY_FAILURES.labels(Failure.HINT_LOST).inc()
+
+    async def claim(self, key: str, until: float) -> bool:
+        """``SET NX`` with an expiry: the first node to claim wins, and Redis forgets it later."""
+        try:
+            claimed = await self._client.set(
+                self._prefix + key, b"1", nx=True, exat=math.ceil(until)
+            )
+        except (RedisError, OSError) as exc:
+            raise Unavailable() from exc
+        return bool(claimed)
 
     async def ping(self) -> None:
         await self._client.ping()

@@ -123,7 +123,7 @@ class SourceLimits:
         visitor_sockets: int,
         now: float,
     ) -> None:
-        keys = SourceKeys(rotate_s, now)
+        self.keys = keys = SourceKeys(rotate_s, now)
         self.starts = StartWindow(keys, starts, start_window_s)
         self.visitor_prehello = Concurrent(keys, prehello)
         #: Staff count apart: a visitor flood from an office's network never locks staff out.

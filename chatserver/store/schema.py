@@ -55,6 +55,21 @@ class LoginAttemptRow(Base):
     blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class WorkModeRow(Base):
+    """Proof of work for chat starts, one row that every node reads (docs/operations.md).
+
+    ``secret`` signs the challenges, so that any node checks a challenge another issued;
+    ``auto_until`` is when ``auto`` stops asking for work, unless a node sees a flood again.
+    """
+
+    __tablename__ = "work_mode"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    auto_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    secret: Mapped[str] = mapped_column(String(64))
+
+
 class StaffSessionRow(Base):
     __tablename__ = "staff_sessions"
 

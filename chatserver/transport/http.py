@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -17,8 +18,10 @@ from chatserver.errors import (
     SourceLimited,
     TooLarge,
     Unauthenticated,
+    WorkRequired,
 )
 from chatserver.protocol.frames import load_json
+from chatserver.protocol.server import timestamp
 from chatserver.runtime import Runtime
 
 
@@ -79,6 +82,12 @@ async def chat_error_response(request: Request, exc: Exception) -> Response:
         error["field"] = exc.field
     if details := exc.details():
         error["errors"] = details
+    if isinstance(exc, WorkRequired):
+        error["work"] = {
+            "challenge": exc.puzzle.challenge,
+            "difficulty": exc.puzzle.difficulty,
+            "expires_at": timestamp(datetime.fromtimestamp(exc.puzzle.expires_at, UTC)),
+        }
     headers = {"Cache-Control": "no-store"}
     if isinstance(exc, LoginThrottled | SourceLimited):
         headers["Retry-After"] = str(exc.retry_after_s)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatserver.domain.profile import PROFILE_FIELDS, parse_danger, parse_profile
+from chatserver.domain.work import MAX_CHALLENGE_CHARS, NONCE
 from chatserver.errors import ChatError, InvalidInput, SourceLimited
 from chatserver.metrics import CHAT_STARTS_REFUSED
 from chatserver.protocol.server import timestamp
@@ -21,6 +22,7 @@ from chatserver.transport.http import (
     runtime_of,
 )
 from chatserver.transport.sources import client_source
+from chatserver.work import Solution
 
 
 async def status(request: Request) -> Response:
@@ -45,11 +47,14 @@ async def status(request: Request) -> Response:
 
 async def start_chat(request: Request) -> Response:
     """No account and nothing about the device: only what the visitor chose to type."""
-    body = await read_json(request, (*PROFILE_FIELDS, "in_danger"))
+    body = await read_json(request, (*PROFILE_FIELDS, "in_danger", "work"))
+    solution = parse_solution(body.pop("work", None))
     in_danger = parse_danger(body.pop("in_danger", None))
     profile = parse_profile(body)
     runtime = runtime_of(request)
     source = client_source(request, runtime.settings)
+    # Work is asked before the source's count: a puzzle handed out costs the visitor nothing.
+    await runtime.work.admit(source, solution)
     # Counted after the body is checked: bad input changes nothing, not even the count.
     if source is not None and (wait := runtime.sources.starts.admit(source, time.monotonic())):
         CHAT_STARTS_REFUSED.inc()
@@ -64,6 +69,25 @@ async def start_chat(request: Request) -> Response:
         },
         status=201,
     )
+
+
+def parse_solution(raw: object) -> Solution | None:
+    """``{"challenge", "nonce"}`` as the widget sends a solved puzzle, or nothing."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"challenge", "nonce"}:
+        raise InvalidInput('\'work\' must be {"challenge": ..., "nonce": ...}', field="work")
+    challenge, nonce = raw["challenge"], raw["nonce"]
+    if (
+        not isinstance(challenge, str)
+        or len(challenge) > MAX_CHALLENGE_CHARS
+        or not isinstance(nonce, str)
+        or not NONCE.fullmatch(nonce)
+    ):
+        raise InvalidInput(
+            "'work' holds the challenge as given and a nonce of digits and a-z", field="work"
+        )
+    return Solution(challenge, nonce)
 
 
 #: The exit answer asks the browser to drop this site's cache and storage (docs/privacy.md);

@@ -10,6 +10,7 @@ import { PersonLinks } from '/console/persons.js';
 import { ChatQuotes } from '/console/quotes.js';
 import { labelled } from '/console/ui.js';
 import { redrawViews, startViews, stopViews } from '/console/views.js';
+import { workControl } from '/console/work.js';
 import { ChatConnection, newId } from '/shared/protocol.js';
 import { t, errorText, getLang, setLang, translatePage } from '/shared/i18n.js';
 import { button, part, timeOf } from '/shared/dom.js';
@@ -71,6 +72,7 @@ function endSession(message) {
   me = null;
   stopViews();
   alerts.reset();
+  $('work-controls').replaceChildren();
   waiting = [];
   longest = null;
   $('code-field').hidden = true;
@@ -102,6 +104,7 @@ function startSession() {
   loadTwoFactor();
   if (me.role === 'researcher') return; // no chats: the socket is for those who hold them
   $('alert-controls').replaceChildren(alerts.controls());
+  $('work-controls').replaceChildren(...(me.role === 'supervisor' ? [workControl()] : []));
   renderQueue();
   renderChats();
   loadColleagues();

@@ -10,6 +10,7 @@ import { button, part, timeOf } from '/shared/dom.js';
 import { isNewer, sharesList } from '/shared/referral.js';
 import { dangerAnswer, renderHelp } from '/visitor/door.js';
 import { exitUrl, listenForExitKeys } from '/visitor/exit.js';
+import { solvePuzzle } from '/visitor/work.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -132,12 +133,7 @@ $('start-form').addEventListener('submit', async (event) => {
   button.disabled = true;
   button.textContent = t('starting');
   try {
-    const response = await fetch('/api/visitor/chats', {
-      method: 'POST', cache: 'no-store', credentials: 'omit',
-      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (response.status !== 201) throw data.error ?? {};
+    const data = await startChat(body);
     session = { token: data.resume_token, cid: data.conversation_id, seen: 0 };
     saveSession();
     pseudonym = data.pseudonym;
@@ -152,10 +148,30 @@ $('start-form').addEventListener('submit', async (event) => {
     }
     showNotice(error?.code ? errorText(error) : t('startFailed'));
   } finally {
+    $('start-working').hidden = true;
     button.disabled = false;
     button.textContent = t('startChat');
   }
 });
+
+// Solving takes a second at most; a puzzle that went stale meanwhile comes back with a fresh
+// one, so a few tries are enough for anyone who is not flooding.
+const WORK_TRIES = 3;
+
+async function startChat(body) {
+  for (let tries = 0; ; tries += 1) {
+    const response = await fetch('/api/visitor/chats', {
+      method: 'POST', cache: 'no-store', credentials: 'omit',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 201) return data;
+    const work = response.status === 428 && tries < WORK_TRIES ? data.error?.work : null;
+    if (!work) throw data.error ?? {};
+    $('start-working').hidden = false;
+    body = { ...body, work: await solvePuzzle(work) };
+  }
+}
 
 function showNotice(text) {
   $('start-notice').textContent = text;

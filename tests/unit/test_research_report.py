@@ -19,14 +19,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.support.reports import OpenedReport, Tables, make, planned_records
-from triage.codebook import UNKNOWN, current_edition
+from triage.codebook import UNKNOWN, load_edition
 from triage.research.dataset.pipeline import YearCount, count_year
 from triage.research.dataset.synthetic import PlannedConversation, plan
 from triage.research.report.figures import AGE_BOUNDS
 
 YEAR, EARLIER = 2023, (2021, 2022)
-PLANS = (plan(2021, 60, seed=3), plan(2022, 90, seed=3), plan(YEAR, 260, seed=3))
-EDITION = current_edition()
+#: These tables read ckm-2022 codings, which stay readable after ckm-2022b became current.
+EDITION = load_edition("ckm-2022")
+PLANS = tuple(plan(y, n, seed=3, edition=EDITION) for y, n in ((2021, 60), (2022, 90), (YEAR, 260)))
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 Conversations = list[PlannedConversation]

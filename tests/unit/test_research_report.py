@@ -201,6 +201,7 @@ def test_the_report_has_every_table_of_the_yearly_figures() -> None:
         "told_before",
         "acutely_unsafe",
         "duration",
+        "time_since",
         "perpetrator_relation",
         "perpetrator_relation_by_form",
         "meeting",
@@ -212,8 +213,11 @@ def test_the_report_has_every_table_of_the_yearly_figures() -> None:
         "chat_language",
         "first_contact_month",
         "chapter_sexual",
+        "chapter_sexual_alone",
         "chapter_criminal",
+        "chapter_criminal_alone",
         "chapter_labour",
+        "chapter_labour_alone",
         "comparison",
     ]
 

@@ -43,6 +43,8 @@ CSV_HEADER = (
     "percent",
     "value",
     "flag",
+    "n_all",
+    "percent_all",
 )
 STYLE = (
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;"
@@ -100,6 +102,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "category": ("Categorie", "Category"),
     "count": ("Aantal", "Count"),
     "percent": ("%", "%"),
+    "percent_all": ("% van allen", "% of all"),
     "figure": ("Gegeven", "Figure"),
     "younger": ("jonger dan {value}", "younger than {value}"),
     "older": ("ouder dan {value}", "older than {value}"),
@@ -164,6 +167,8 @@ def table_csv(table: Table, language: Language) -> bytes:
                 _blank(row.percent),
                 _csv_value(row),
                 row.flag,
+                _blank(row.n_all),
+                _blank(row.percent_all),
             )
             for group in table.groups
             for row in group.rows
@@ -256,10 +261,11 @@ class _Page:
             return HIDDEN if row.flag == "suppressed" else ""
         return f"{row.count}{SMALL if row.flag == 'small' else ''}"
 
-    def percent(self, row: Row) -> str:
-        if row.percent is None:
+    def percent(self, row: Row, *, of_all: bool = False) -> str:
+        share = row.percent_all if of_all else row.percent
+        if share is None:
             return HIDDEN if row.flag == "suppressed" and row.n is not None else ""
-        return f"{self.number(row.percent, decimals=1)}%"
+        return f"{self.number(share, decimals=1)}%"
 
     def value(self, row: Row) -> str:
         if row.value is None:
@@ -301,13 +307,15 @@ class _Page:
 
     def group(self, table: Table, group: Group) -> str:
         label = group.label(self.language)
+        #: The share over every case, unknown included, beside the one over known cases.
+        of_all = any(r.n_all is not None and r.n_all != r.n for r in group.rows)
+        columns = ("count", "percent", "percent_all") if of_all else ("count", "percent")
+        head = "".join(f'<th scope="col" class="num">{escape(self.word(c))}</th>' for c in columns)
         parts = [
             f"<h3>{escape(label)}</h3>",
             f'<p class="denominator">{self.denominator(group)}</p>',
             "<table><thead><tr>"
-            f'<th scope="col">{escape(self.word("category"))}</th>'
-            f'<th scope="col" class="num">{escape(self.word("count"))}</th>'
-            f'<th scope="col" class="num">{escape(self.word("percent"))}</th>'
+            f'<th scope="col">{escape(self.word("category"))}</th>{head}'
             "</tr></thead><tbody>",
         ]
         for row in group.rows:
@@ -318,8 +326,11 @@ class _Page:
                     f'<td class="num">{escape(self.count(row))}</td>'
                     f'<td class="num">{escape(self.percent(row))}</td>'
                 )
+                if of_all:
+                    cells += f'<td class="num">{escape(self.percent(row, of_all=True))}</td>'
             else:
-                cells = f'<td class="num" colspan="2">{escape(self.value(row))}</td>'
+                span = len(columns)
+                cells = f'<td class="num" colspan="{span}">{escape(self.value(row))}</td>'
             parts.append(f"<tr{css}>{heading}{cells}</tr>")
         parts.append("</tbody></table>")
         parts.append(self.chart(f"{table.title(self.language)}: {label}", group))

@@ -33,6 +33,7 @@ TITLES = {
         "Acuut onveilig bij het eerste gesprek", "Acutely unsafe at the first conversation"
     ),
     "duration": Text("Duur van de uitbuiting", "Duration of exploitation"),
+    "time_since": Text("Tijd sinds de uitbuiting", "Time since the exploitation"),
     "perpetrator_relation": Text("Relatie tot pleger", "Perpetrator relation"),
     "perpetrator_relation_by_form": Text(
         "Relatie tot pleger per vorm van uitbuiting", "Perpetrator relation per form"
@@ -59,6 +60,19 @@ CHAPTER_NOTE = Text(
     "Percentages over wie het gegeven bekend is; het aantal staat bij elke groep.",
     "A visitor with several forms of exploitation counts in the chapter of each form. "
     "Percentages over those for whom the item is known; each group states that number.",
+)
+CHAPTER_NOTE_ALONE = Text(
+    "Alleen de bezoekers met uitsluitend deze vorm van uitbuiting (zo telt CKM enkele cijfers). "
+    "Percentages over wie het gegeven bekend is; het aantal staat bij elke groep.",
+    "Only the visitors with this form of exploitation alone (as CKM counts some figures). "
+    "Percentages over those for whom the item is known; each group states that number.",
+)
+CHAPTER_VISITORS_ALONE = (
+    Text("Bezoekers en slachtoffers", "Visitors and victims"),
+    Text(
+        "unieke bezoekers met alleen deze vorm (geen combinatie)",
+        "unique visitors with this form alone (no combination)",
+    ),
 )
 CHAPTER_VISITORS = (
     Text("Bezoekers en slachtoffers", "Visitors and victims"),
@@ -279,12 +293,47 @@ GROUPS: dict[tuple[str, str], tuple[Text, Text]] = {
         ),
     ),
     ("client_knowledge", "analysis"): (
-        Text("Analyse klanten", "Client analysis"),
+        Text("Analyse klanten die het wisten", "Analysis of clients who knew"),
         Text(
-            "gesprekken waarin klanten besproken worden (duur langer dan 1 jaar: over die met "
-            "bekende duur; ouders: over die met de uitbuiter aanwezig)",
-            "conversations in which clients are discussed (more than 1 year: over those with a "
-            "known duration; parents: over those with the trafficker present)",
+            "gesprekken waaruit blijkt dat de klant wist dat het slachtoffer minderjarig of "
+            "gedwongen was (duur langer dan 1 jaar: over die met bekende duur; ouders: over die "
+            "met de uitbuiter aanwezig)",
+            "conversations showing the client knew the victim was a minor or coerced (more than "
+            "1 year: over those with a known duration; parents: over those with the trafficker "
+            "present)",
+        ),
+    ),
+    ("client_knowledge", "should_have_known"): (
+        Text("Had het moeten weten (apart gehouden)", "Should have known (kept apart)"),
+        Text(
+            "gesprekken waarin de klant het volgens de onderzoekers had moeten weten, van wie de "
+            "leeftijd bekend is",
+            "conversations in which researchers judge the client should have known, with the "
+            "victim's age known",
+        ),
+    ),
+    ("time_since", "start"): (
+        Text("Sinds het begin", "Since it started"),
+        Text(
+            "unieke bezoekers van wie bekend is hoe lang geleden de uitbuiting begon",
+            "unique visitors for whom it is known how long ago the exploitation started",
+        ),
+    ),
+    ("time_since", "end"): (
+        Text("Sinds het einde", "Since it ended"),
+        Text(
+            "unieke bezoekers van wie bekend is hoe lang geleden de uitbuiting eindigde (of dat "
+            "zij nog niet is geëindigd)",
+            "unique visitors for whom it is known how long ago the exploitation ended (or that "
+            "it has not ended)",
+        ),
+    ),
+    ("coercion_means", "living_in"): (
+        Text("Inwonend bij uitbuitende ouders", "Living in with exploiting parents"),
+        Text(
+            "unieke bezoekers die bij de pleger inwonen, van wie de relatie tot de pleger "
+            "bekend is",
+            "unique visitors living in with the perpetrator whose relation to them is known",
         ),
     ),
     ("acutely_unsafe", "all"): (
@@ -462,6 +511,9 @@ ROWS = {
         "Minstens één dwangmiddel genoemd", "At least one coercion means mentioned"
     ),
     ("coercion_means", "mentions"): Text("Totaal aantal keer genoemd", "Total mentions"),
+    ("coercion_means", "living_in_parents"): Text(
+        "Woont bij en wordt uitgebuit door de ouder(s)", "Lives with and is exploited by parents"
+    ),
     ("first_contact_month", "01"): Text("januari", "January"),
     ("first_contact_month", "02"): Text("februari", "February"),
     ("first_contact_month", "03"): Text("maart", "March"),
@@ -495,10 +547,22 @@ ROWS = {
     ("client_knowledge", "knew_or_should_have_known"): Text(
         "Wist het of had het moeten weten", "Knew or should have known"
     ),
+    ("client_knowledge", "knew"): Text(
+        "Klant wist van minderjarigheid of dwang", "Client knew of minority or coercion"
+    ),
+    ("client_knowledge", "should_have_known"): Text("Had het moeten weten", "Should have known"),
+    ("client_knowledge", "minors"): Text("Minderjarig slachtoffer", "Minor victim"),
+    ("client_knowledge", "14_or_younger"): Text("14 jaar of jonger", "14 or younger"),
     ("comparison", "conversations"): Text("Gesprekken (telling)", "Conversations (pipeline)"),
     ("comparison", "unique_visitors"): Text("Unieke bezoekers", "Unique visitors"),
     ("comparison", "victim_chatters"): Text("Chatter is slachtoffer", "Chatter is the victim"),
     ("comparison", "minors"): Text("Slachtoffer minderjarig", "Victim is a minor"),
+    ("comparison", "first_disclosures"): Text("Eerste keer verteld", "First disclosures"),
+    ("comparison", "first_disclosures_acutely_unsafe"): Text(
+        "van wie nog in uitbuiting", "of whom still in exploitation"
+    ),
+    ("comparison", "male"): Text("Man", "Male"),
+    ("comparison", "male_sexual"): Text("Man, seksuele uitbuiting", "Male, sexual exploitation"),
     ("comparison", "acutely_unsafe"): Text("Acuut onveilig", "Acutely unsafe"),
 }
 

@@ -471,7 +471,7 @@ class _Report:
                 ("chapter", name),
                 name,
                 of,
-                key=name if of is persons else f"{name}_victim_chatters",
+                key=f"{name}_victim_chatters" if of is victims else name,
                 label=Text(variable.label_nl, variable.label_en),
                 denominator=Text(
                     f"{whom} ({label_nl.lower()}) van wie dit bekend is",

@@ -48,6 +48,7 @@ from triage.research.report.texts import (
     CHAPTER_VISITORS_ALONE,
     GROUPS,
     NOTES,
+    PART_OF,
     ROWS,
     TITLES,
     UNITS,
@@ -76,7 +77,7 @@ Persons = Sequence[PersonRecord]
 def yearly_tables(
     year: YearCount, earlier: Sequence[YearCount] = (), *, small_cell: int
 ) -> tuple[Table, ...]:
-    """Every table of the report, in order; ``earlier`` years for the comparison."""
+    """Every table of the report, part by part; ``earlier`` years for the comparison."""
     report = _Report(year, max(small_cell, BOUND_PERSONS))
     return (
         report.pipeline(),
@@ -86,6 +87,9 @@ def yearly_tables(
         report.gender(),
         report.age(),
         report.age_bands(),
+        report.referral_source(),
+        report.chat_language(),
+        report.first_contact_month(),
         report.first_disclosure(),
         report.told_before(),
         report.acutely_unsafe(),
@@ -96,11 +100,6 @@ def yearly_tables(
         report.meeting(),
         report.perpetrators_and_victims(),
         report.coercion(),
-        report.criminal_acts(),
-        report.client_knowledge(),
-        report.referral_source(),
-        report.chat_language(),
-        report.first_contact_month(),
         *report.chapters(),
         comparison([*earlier, year]),
     )
@@ -190,7 +189,7 @@ class _Report:
         return "mentioned" if "mentioned" in self.edition.variable(name).codes else "yes"
 
     def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
-        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
+        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key), part=PART_OF[key])
 
     def group(
         self,
@@ -445,14 +444,21 @@ class _Report:
 
     def chapters(self) -> tuple[Table, ...]:
         """A chapter per form of exploitation (CKM's §3.1, §3.2): its visitors with the form in
-        any combination, then those with this form alone (CKM reads some figures so)."""
+        any combination, then those with this form alone (CKM reads some figures so), then the
+        tables of that form only (the clients of sexual exploitation, the criminal acts)."""
+        own = {"sexual": (self.client_knowledge,), "criminal": (self.criminal_acts,)}
         return tuple(
-            self.chapter(form.code, form.label_nl, form.label_en, alone=alone)
+            table
             for form in self.edition.variable("exploitation_form").categories
-            for alone in (False, True)
+            for table in (
+                self.chapter(form.code, form.label_nl, form.label_en, alone=False),
+                self.chapter(form.code, form.label_nl, form.label_en, alone=True),
+                *(make() for make in own.get(form.code, ())),
+            )
         )
 
     def chapter(self, form: str, label_nl: str, label_en: str, *, alone: bool) -> Table:
+        title = form_alone(label_nl, label_en) if alone else form_total(label_nl, label_en)
         if alone:
             persons = [p for p in self.persons if form_key(p) == form]
             label_nl, label_en = (
@@ -513,7 +519,7 @@ class _Report:
             groups.append(over("criminal_acts"))
         return Table(
             f"chapter_{form}_alone" if alone else f"chapter_{form}",
-            Text(f"Hoofdstuk: {label_nl}", f"Chapter: {label_en}"),
+            title,
             UNITS["visitors"],
             tuple(groups),
             CHAPTER_NOTE_ALONE if alone else CHAPTER_NOTE,
@@ -782,6 +788,7 @@ def comparison(years: Sequence[YearCount]) -> Table:
         tuple(_year_figures(year) for year in years),
         NOTES["comparison"],
         chart="years",
+        part=PART_OF["comparison"],
     )
 
 

@@ -30,7 +30,7 @@ from triage.research.dataset.rows import Language
 RowKind = Literal["count", "number", "bound"]
 #: ``suppressed``: the figure is hidden; ``small``: shown, but a small cell (flag mode).
 Flag = Literal["", "suppressed", "small"]
-#: ``groups``: a chart per group; ``years``: a chart per row, across the groups (years).
+#: ``groups``: a table per group; ``years``: one table, a column per group (year).
 Chart = Literal["groups", "years"]
 Direction = Literal["<", ">"]
 

@@ -122,10 +122,11 @@ NOTES = {
         "unspecified care services.",
     ),
     "comparison": Text(
-        "Eerdere jaren zijn met dezelfde telregels en dezelfde codeboekeditie geteld; gesprekken "
-        "die niet onder deze editie zijn gecodeerd, tellen als niet gecodeerd.",
-        "Earlier years are counted with the same rules and the same codebook edition; "
-        "conversations not coded under this edition count as not coded.",
+        "Elk jaar is met dezelfde telregels geteld, onder de codeboekeditie waaronder de meeste "
+        "gesprekken van dat jaar zijn gecodeerd; gesprekken die niet onder die editie zijn "
+        "gecodeerd, tellen als niet gecodeerd.",
+        "Every year is counted with the same rules, under the codebook edition most of that "
+        "year's conversations are coded in; conversations not coded under it count as not coded.",
     ),
 }
 
@@ -586,3 +587,80 @@ def form_combination(labels: list[tuple[str, str]]) -> Text:
 
 def _lower(label: str) -> str:
     return label[:1].lower() + label[1:]
+
+
+#: The report's chapters, in order, as CKM's report has them (a table's ``part``): how the year
+#: was counted, who the visitors were, what stands out, a chapter per form of exploitation
+#: (§3.1, §3.2), then the years before.
+PARTS = {
+    "counting": Text("Telling en kanaal", "Counting and channel"),
+    "background": Text("Achtergrond van de bezoekers", "Background of the visitors"),
+    "findings": Text("Wat opvalt", "Notable findings"),
+    "form_sexual": Text("Seksuele uitbuiting", "Sexual exploitation"),
+    "form_criminal": Text("Criminele uitbuiting", "Criminal exploitation"),
+    "form_labour": Text("Arbeidsuitbuiting", "Labour exploitation"),
+    "comparison": Text("Vergelijking met eerdere jaren", "Comparison with earlier years"),
+}
+#: The part of each table outside the chapters per form (those are ``form_<code>``).
+PART_OF = {
+    "pipeline": "counting",
+    "channel": "counting",
+    "exploitation_form": "background",
+    "chatter_background": "background",
+    "gender": "background",
+    "age": "background",
+    "age_bands": "background",
+    "referral_source": "background",
+    "chat_language": "background",
+    "first_contact_month": "background",
+    "first_disclosure": "findings",
+    "told_before": "findings",
+    "acutely_unsafe": "findings",
+    "duration": "findings",
+    "time_since": "findings",
+    "perpetrator_relation": "findings",
+    "perpetrator_relation_by_form": "findings",
+    "meeting": "findings",
+    "perpetrators_and_victims": "findings",
+    "coercion_means": "findings",
+    "client_knowledge": "form_sexual",
+    "criminal_acts": "form_criminal",
+    "comparison": "comparison",
+}
+#: The groups CKM draws as a figure, by table and group, with CKM's number: only these get a
+#: chart. The main perpetrator's group is ``perpetrator_relation`` under ckm-2022.
+FIGURES = {
+    ("first_contact_month", "all"): Text(
+        "Figuur 1. Datum eerste gesprek chatter", "Figure 1. First conversation of the chatter"
+    ),
+    ("exploitation_form", "all"): Text(
+        "Figuur 2. Vorm van mensenhandel", "Figure 2. Form of exploitation"
+    ),
+    ("chatter_background", "all"): Text(
+        "Figuur 3. Achtergrond chatter", "Figure 3. Chatter background"
+    ),
+    ("gender", "all"): Text("Figuur 4. Mensenhandel per gender", "Figure 4. Trafficking by gender"),
+    ("coercion_means", "means"): Text("Figuur 6. Dwangmiddelen", "Figure 6. Coercion means"),
+    ("chapter_sexual_alone", "time_since_start"): Text(
+        "Figuur 9. Tijd sinds seksuele uitbuiting", "Figure 9. Time since sexual exploitation"
+    ),
+    ("chapter_sexual_alone", "duration"): Text(
+        "Figuur 10. Duur seksuele uitbuiting", "Figure 10. Duration of sexual exploitation"
+    ),
+    **{
+        ("chapter_sexual_alone", main): Text(
+            "Figuur 11. Pleger seksuele uitbuiting", "Figure 11. Perpetrator, sexual exploitation"
+        )
+        for main in ("perpetrator_main", "perpetrator_relation")
+    },
+    ("chapter_criminal", "criminal_acts"): Text(
+        "Figuur 12. Vormen van criminele uitbuiting", "Figure 12. Forms of criminal exploitation"
+    ),
+    **{
+        ("chapter_criminal", main): Text(
+            "Figuur 13. Pleger criminele uitbuiting",
+            "Figure 13. Perpetrator, criminal exploitation",
+        )
+        for main in ("perpetrator_main", "perpetrator_relation")
+    },
+}

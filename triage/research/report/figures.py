@@ -41,7 +41,6 @@ from triage.research.report.tables import (
     partition,
 )
 from triage.research.report.texts import (
-    CHAPTER_AGE,
     CHAPTER_NOTE,
     CHAPTER_NOTE_ALONE,
     CHAPTER_VISITORS,
@@ -53,6 +52,7 @@ from triage.research.report.texts import (
     TITLES,
     UNITS,
     age_note,
+    chapter_age,
     form_alone,
     form_combination,
     form_total,
@@ -478,7 +478,10 @@ class _Report:
                 name,
                 of,
                 key=f"{name}_victim_chatters" if of is victims else name,
-                label=Text(variable.label_nl, variable.label_en),
+                label=Text(
+                    f"{variable.label_nl} ({whom})" if of is victims else variable.label_nl,
+                    f"{variable.label_en} ({whom_en})" if of is victims else variable.label_en,
+                ),
                 denominator=Text(
                     f"{whom} ({label_nl.lower()}) van wie dit bekend is",
                     f"{whom_en} ({label_en.lower()}) for whom this is known",
@@ -499,7 +502,7 @@ class _Report:
         groups = [
             visitors,
             over("gender"),
-            self.age_group("age", CHAPTER_AGE, persons),
+            self.age_group("age", chapter_age(label_nl, label_en), persons),
             over("acutely_unsafe"),
             over("acutely_unsafe", victims),
             over("duration", derived=self.longer()),

@@ -51,7 +51,7 @@ CSV_HEADER = (
 STYLE = (
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;"
     "line-height:1.45;max-width:62rem;margin:2rem auto;padding:0 1rem}"
-    "table{border-collapse:collapse;margin:.5rem 0 1rem;min-width:min(100%,44rem)}"
+    "table{border-collapse:collapse;margin:.5rem 0 1rem;width:46rem;max-width:100%}"
     "th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
     ".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;width:6.5rem}"
     "tbody th{font-weight:normal}tr.derived th,tr.derived td{font-style:italic}"

@@ -81,13 +81,18 @@ CHAPTER_VISITORS = (
         "unique visitors with this form (also in combinations)",
     ),
 )
-CHAPTER_AGE = (
-    Text("Leeftijd slachtoffer", "Victim's age"),
-    Text(
-        "unieke bezoekers met deze vorm van wie de leeftijd bekend is",
-        "unique visitors with this form whose age is known",
-    ),
-)
+
+
+def chapter_age(label_nl: str, label_en: str) -> tuple[Text, Text]:
+    """The age group of a chapter: its label, and its denominator naming the chapter's form."""
+    return (
+        Text("Leeftijd slachtoffer", "Victim's age"),
+        Text(
+            f"unieke bezoekers ({label_nl.lower()}) van wie de leeftijd bekend is",
+            f"unique visitors ({label_en.lower()}) whose age is known",
+        ),
+    )
+
 
 SEVERAL = Text(
     "Meerdere antwoorden mogelijk: de percentages tellen niet op tot 100.",

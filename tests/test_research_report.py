@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 
+from chatserver.store.engine import create_engine
 from tests.support.pilots import Counsellor
 from tests.support.reports import open_report
 from tests.support.research import synthetic_year_server
 from tests.support.server import Server, run_cli
+from triage.codebook import load_edition
+from triage.research.dataset.synthetic import plan, write
 
 YEAR = 2023
+#: A year coded under ckm-2022, before the current edition.
+OLDER_YEAR = 2020
 REPORTS = "/api/research/reports"
 
 
@@ -121,3 +126,23 @@ async def test_the_command_line_and_the_http_job_give_identical_tables_for_the_s
     assert {k: v for k, v in on_cli.about.items() if k != "made_on"} == {
         k: v for k, v in over_http.about.items() if k != "made_on"
     }
+
+
+async def test_a_year_coded_under_the_older_edition_is_read_under_that_edition(
+    server: Server, tmp_path: Path
+) -> None:
+    older = plan(OLDER_YEAR, 30, seed=6, edition=load_edition("ckm-2022"))
+    engine = create_engine(server.env["DATABASE_URL"])
+    try:
+        await write(engine, older)
+    finally:
+        await engine.dispose()
+    made = await asyncio.to_thread(
+        run_cli, server, "report", "--year", str(OLDER_YEAR), "--out", str(tmp_path)
+    )
+    assert made.returncode == 0, made.stderr
+    report = open_report((tmp_path / f"report-{OLDER_YEAR}.zip").read_bytes(), OLDER_YEAR)
+    assert report.about["codebook_edition"] == "ckm-2022"
+    background = report.group("chatter_background", "all")["victim"]
+    assert int(background["n"]) > 0  # its codings are read, not counted as not coded
+    assert "perpetrator_relation" in {row["group"] for row in report.tables["chapter_sexual"]}

@@ -84,14 +84,27 @@ async def test_null_clears_a_field(server: Server) -> None:
     assert cleared.json()["values"] == {"gender": "female"}
 
 
-async def test_unknown_is_stored_distinctly_from_no(server: Server) -> None:
+async def test_unknown_is_stored_distinctly_from_no_and_from_not_mentioned(server: Server) -> None:
     counsellor = await Counsellor.demo(server)
     await counsellor.connect()
     cid = (await chat_with(server, counsellor)).conversation_id
-    await code(counsellor, cid, {"acutely_unsafe": "unknown", "multiple_perpetrators": "no"})
+    saved = await code(
+        counsellor,
+        cid,
+        {
+            "acutely_unsafe": "unknown",
+            "first_disclosure": "no",
+            "chatter_background": "victim",
+            "multiple_perpetrators": "not_mentioned",
+            "other_victims_known": "unknown",
+        },
+    )
+    assert saved.status_code == 200, saved.text
     values = (await triage(counsellor, cid))["values"]
     assert values["acutely_unsafe"] == "unknown"
-    assert values["multiple_perpetrators"] == "no"
+    assert values["first_disclosure"] == "no"
+    assert values["multiple_perpetrators"] == "not_mentioned"
+    assert values["other_victims_known"] == "unknown"
 
 
 async def test_age_starts_empty(server: Server) -> None:

@@ -32,6 +32,12 @@ OUT = ROOT / "docs" / "screenshots"
 #: The research page's defaults are last year's: the synthetic year is that one.
 RESEARCH_YEAR = date.today().year - 1
 TALL = {**DESKTOP, "height": 1800}
+#: The yearly report's page: its contents, then a chapter (``None``: the top) per shot.
+REPORT_SHOTS = (
+    ("report-contents", None),
+    ("report-background", "#p-background"),
+    ("report-chapter", "#p-form_sexual"),
+)
 
 
 async def shoot(page: Page, out: Path, name: str) -> None:
@@ -168,12 +174,30 @@ async def research(supervisor: Page, out: Path) -> None:
     await supervisor.set_viewport_size(DESKTOP)
 
 
+async def yearly_report(browsing: Browsing, out: Path) -> None:
+    """The yearly report's page, made on the command line (after the research page's shot, so
+    that the export log there is the app's own), as a researcher opens it from the zip."""
+    folder = Path(tempfile.mkdtemp(prefix="report-"))
+    made = await asyncio.to_thread(
+        run_cli, browsing.server, "report", "--year", str(RESEARCH_YEAR), "--out", str(folder)
+    )
+    if made.returncode:
+        raise SystemExit(made.stderr)
+    page = await (await browsing.context(TALL)).new_page()
+    await page.set_content((folder / f"report-{RESEARCH_YEAR}.html").read_text(encoding="utf-8"))
+    for name, chapter in REPORT_SHOTS:
+        if chapter:
+            await page.locator(chapter).evaluate("part => part.scrollIntoView()")
+        await shoot(page, out, name)
+
+
 async def browse(server: Server, out: Path) -> None:
     async with async_playwright() as playwright:
         browser = await launch(playwright)
         browsing = Browsing(browser, server)
         try:
             await take(browsing, out)
+            await yearly_report(browsing, out)
         finally:
             await browsing.close()
             await browser.close()

@@ -8,6 +8,7 @@ from triage.codebook import (
     UNKNOWN,
     CodingErrors,
     applicable_variables,
+    current_edition,
     load_edition,
     validate_values,
 )
@@ -74,3 +75,9 @@ def test_the_2022_edition_stays_readable_beside_it() -> None:
     old = load_edition("ckm-2022")
     assert old.variable("multiple_perpetrators").codes == ("yes", "no")
     assert validate_values(old, {"perpetrator_relation": ["family", "ex_partner"]})
+
+
+def test_new_codings_use_ckm_2022b_and_old_ones_stay_readable() -> None:
+    assert current_edition() is EDITION
+    old = {"multiple_perpetrators": "yes", "perpetrator_relation": ["family"]}
+    assert validate_values(load_edition("ckm-2022"), old) == old

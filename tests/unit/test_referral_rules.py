@@ -140,6 +140,9 @@ def test_a_minors_proposal_carries_no_guardian_field() -> None:
         ({"ckm-2022": {"perpetrator_relation": ["ex_partner"]}}, False),
         ({"ckm-2022": {"perpetrator_relation": ["stranger", "family"]}}, True),
         ({"ckm-2022": {"perpetrator_family": "mother"}}, True),
+        ({"ckm-2022b": {"perpetrator_main": "ex_partner"}}, False),
+        ({"ckm-2022b": {"perpetrator_main": "family"}}, True),
+        ({"ckm-2022b": {"perpetrator_main": "ex_partner", "perpetrator_others": ["family"]}}, True),
         ({"ckm-2020": {"chatter_background": "partner"}}, False),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -19,14 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.support.reports import OpenedReport, Tables, make, planned_records
-from triage.codebook import UNKNOWN, current_edition
+from triage.codebook import UNKNOWN, load_edition
 from triage.research.dataset.pipeline import YearCount, count_year
 from triage.research.dataset.synthetic import PlannedConversation, plan
 from triage.research.report.figures import AGE_BOUNDS
+from triage.research.report.texts import PART_OF, PARTS
 
 YEAR, EARLIER = 2023, (2021, 2022)
-PLANS = (plan(2021, 60, seed=3), plan(2022, 90, seed=3), plan(YEAR, 260, seed=3))
-EDITION = current_edition()
+#: These tables read ckm-2022 codings, which stay readable after ckm-2022b became current.
+EDITION = load_edition("ckm-2022")
+PLANS = tuple(plan(y, n, seed=3, edition=EDITION) for y, n in ((2021, 60), (2022, 90), (YEAR, 260)))
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 Conversations = list[PlannedConversation]
@@ -196,23 +199,27 @@ def test_the_report_has_every_table_of_the_yearly_figures() -> None:
         "gender",
         "age",
         "age_bands",
+        "referral_source",
+        "chat_language",
+        "first_contact_month",
         "first_disclosure",
         "told_before",
         "acutely_unsafe",
         "duration",
+        "time_since",
         "perpetrator_relation",
         "perpetrator_relation_by_form",
         "meeting",
         "perpetrators_and_victims",
         "coercion_means",
-        "criminal_acts",
-        "client_knowledge",
-        "referral_source",
-        "chat_language",
-        "first_contact_month",
         "chapter_sexual",
+        "chapter_sexual_alone",
+        "client_knowledge",
         "chapter_criminal",
+        "chapter_criminal_alone",
+        "criminal_acts",
         "chapter_labour",
+        "chapter_labour_alone",
         "comparison",
     ]
 
@@ -489,12 +496,67 @@ def test_the_pages_own_policy_allows_exactly_its_stylesheet() -> None:
     assert f'<meta http-equiv="Content-Security-Policy" content="{policy}">' in page
 
 
-def test_the_page_has_every_table_with_inline_charts() -> None:
+def table_section(page: str, key: str) -> str:
+    return page.split(f'<section class="table" id="t-{key}">')[1].split("</section>")[0]
+
+
+def test_the_page_is_in_chapters_as_ckms_report_each_with_its_tables_in_order() -> None:
     page = report().page
-    for key in tables():
-        section = page.split(f'<section id="t-{key}">')[1].split("</section>")[0]
-        assert "<table>" in section
-        assert "<svg" in section, key
+    chapters = {p.split('"')[0]: p for p in page.split('<section class="part" id="p-')[1:]}
+    assert list(chapters) == list(PARTS)
+    found = {
+        table.split('"')[0]: part
+        for part, chapter in chapters.items()
+        for table in chapter.split('<section class="table" id="t-')[1:]
+    }
+    assert list(found) == list(tables())  # numbered as the CSV files are
+    assert found == {
+        key: f"form_{key.split('_')[1]}" if key.startswith("chapter_") else PART_OF[key]
+        for key in found
+    }
+    assert found["client_knowledge"] == "form_sexual"
+    assert found["criminal_acts"] == "form_criminal"
+
+
+def test_every_table_has_a_caption_stating_its_denominator() -> None:
+    opened = report()
+    for key, rows in tables().items():
+        section = table_section(opened.page, key)
+        captions = [c.split("</caption>")[0] for c in section.split("<caption>")[1:]]
+        denominators = {row["denominator"] for row in rows}
+        assert captions, key
+        for denominator in denominators:
+            said = html.escape(denominator[:1].upper() + denominator[1:])
+            assert any(html.escape(denominator) in c or said in c for c in captions), key
+
+
+def test_charts_are_drawn_where_ckm_draws_a_figure_and_captioned_with_its_n() -> None:
+    page = report().page
+    assert page.count("<svg") == page.count("<figure>") == page.count("<figcaption>")
+    drawn = {
+        (key, number)
+        for key in tables()
+        for number in ("Figuur 2.", "Figuur 11.", "Figuur 12.", "Figuur 13.")
+        if number in table_section(page, key)
+    }
+    assert drawn == {
+        ("exploitation_form", "Figuur 2."),
+        ("chapter_sexual_alone", "Figuur 11."),
+        ("chapter_criminal", "Figuur 12."),
+        ("chapter_criminal", "Figuur 13."),
+    }
+    criminal = table_section(page, "chapter_criminal")
+    n = tables()["chapter_criminal"]
+    acts = next(row["n"] for row in n if row["group"] == "criminal_acts")
+    assert f"Figuur 12. Vormen van criminele uitbuiting (n = {acts})</figcaption>" in criminal
+    assert "<svg" not in table_section(page, "comparison")
+
+
+def test_the_comparison_shows_the_mean_and_median_age_of_every_year() -> None:
+    comparison = table_section(report().page, "comparison")
+    mean = comparison.split("Gemiddelde leeftijd</th>")[1].split("</tr>")[0]
+    assert mean.count('<td class="num">') == len(EARLIER) + 1
+    assert '<td class="num"></td>' not in mean
 
 
 def test_labels_are_dutch_by_default_and_english_on_request() -> None:

@@ -85,12 +85,34 @@ def test_client_knowledge_counts_wherever_clients_are_discussed_should_have_know
     assert not any(row.derived for row in group.rows)
 
 
-def test_the_client_analysis_counts_over_every_conversation_about_clients() -> None:
+def test_the_client_analysis_counts_over_the_conversations_where_clients_knew() -> None:
     group = tables()["client_knowledge"].group("analysis")
     two = group.row("two_or_more_indicators")
-    assert (two.count, two.n) == (1, 2)
+    assert (two.count, two.n) == (1, 1)
+    assert group.row("client_filmed").count == 1
     parents = group.row("trafficker_present_parents")
     assert parents.n == 1
+
+
+def test_should_have_known_is_kept_apart_with_how_young_the_victims_were() -> None:
+    group = tables()["client_knowledge"].group("should_have_known")
+    assert group.row("should_have_known").count == 1
+    assert group.row("minors").n == group.n == 0  # no age coded
+
+
+def test_a_share_over_all_cases_is_given_beside_the_share_over_known_ones() -> None:
+    row = tables()["perpetrators_and_victims"].group("multiple_perpetrators").row("mentioned")
+    assert (row.count, row.n, row.n_all) == (1, 2, 3)
+    assert (row.percent, row.percent_all) == (50.0, 33.3)
+
+
+def test_living_in_with_exploiting_parents_is_counted_among_those_living_in() -> None:
+    row = tables()["coercion_means"].group("living_in").row("parents")
+    assert (row.count, row.n) == (1, 1)
+
+
+def test_a_chapter_per_form_also_counts_the_visitors_with_that_form_alone() -> None:
+    assert tables()["chapter_sexual_alone"].group("visitors").row("visitors").count == 3
 
 
 def test_still_in_exploitation_at_first_contact_is_shown_over_victim_chatters() -> None:

@@ -30,7 +30,7 @@ from triage.codebook.model import (
 )
 
 #: The edition new codings use.
-CURRENT_EDITION_ID = "ckm-2022"
+CURRENT_EDITION_ID = "ckm-2022b"
 
 EDITION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 #: SPSS variable names: a letter first, at most 64 bytes; kept lower-case ASCII here.

@@ -42,8 +42,9 @@ GENDERS = ("female", "male", "neutral", "unknown")
 CONTACT_METHODS = ("phone", "contact_moment", "via_organisation")
 #: Upper bound of each adult band; ``minor`` is everything under 18.
 AGE_BANDS = (("minor", 17), ("18-22", 22), ("23-29", 29), ("30-39", 39), ("40+", MAX_AGE))
-#: The coding that names a parent or other family member as perpetrator (codebook editions).
-PERPETRATOR_RELATION = "perpetrator_relation"
+#: The codings that name a parent or other family member as perpetrator: the relations
+#: (ckm-2022), the main relation and the others beside it (ckm-2022b), the family sub-code.
+PERPETRATOR_RELATIONS = ("perpetrator_relation", "perpetrator_main", "perpetrator_others")
 FAMILY = "family"
 PERPETRATOR_FAMILY = "perpetrator_family"
 
@@ -102,9 +103,10 @@ def age_band(age: int) -> str:
 def family_perpetrator(codings: Mapping[str, Mapping[str, Any]]) -> bool:
     """The chat's coding (any edition) names a parent or other family member as perpetrator."""
     for values in codings.values():
-        relation = values.get(PERPETRATOR_RELATION)
-        if isinstance(relation, list) and FAMILY in relation:
-            return True
+        for name in PERPETRATOR_RELATIONS:
+            relation = values.get(name)
+            if relation == FAMILY or (isinstance(relation, list) and FAMILY in relation):
+                return True
         if values.get(PERPETRATOR_FAMILY) is not None:
             return True
     return False

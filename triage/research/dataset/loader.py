@@ -2,19 +2,21 @@
 
 It reads the year's conversations and, for visitors linked to a person, every other
 conversation of that person too, so that the pipeline can tell who first came into
-view in the year.
+view in the year. A year is read under one codebook edition: the one most of its
+codings use (so a year coded before ckm-2022b stays readable in the comparison), the
+current one when none is coded or on a tie.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from chatserver.store.schema import ConversationRow
 from chatserver.store.transaction import transaction
-from triage.codebook import Edition, current_edition
+from triage.codebook import Edition, current_edition, load_editions
 from triage.research.dataset.pipeline import (
     DEFAULT_TIMEZONE,
     ConversationRecord,
@@ -24,12 +26,36 @@ from triage.research.dataset.pipeline import (
 from triage.schema import CodingRow, TriageStateRow
 
 
+def _year_bounds(year: int, timezone: tzinfo) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=timezone), datetime(year + 1, 1, 1, tzinfo=timezone)
+
+
+async def year_edition(
+    engine: AsyncEngine, year: int, timezone: tzinfo = DEFAULT_TIMEZONE
+) -> Edition:
+    """The edition most of the year's codings are under; the current one if none or on a tie."""
+    start, end = _year_bounds(year, timezone)
+    query = (
+        select(CodingRow.edition_id, func.count())
+        .join(ConversationRow, ConversationRow.id == CodingRow.conversation_id)
+        .where(ConversationRow.created_at >= start, ConversationRow.created_at < end)
+        .group_by(CodingRow.edition_id)
+    )
+    async with transaction(async_sessionmaker(engine)) as session:
+        rows = (await session.execute(query)).all()
+    current, editions = current_edition(), load_editions()
+    counts: dict[str, int] = {e: count for e, count in rows if e in editions}
+    most = max(counts.values(), default=0)
+    if counts.get(current.id, 0) == most:
+        return current
+    return editions[min(e for e, count in counts.items() if count == most)]
+
+
 async def conversation_records(
     engine: AsyncEngine, year: int, edition_id: str, timezone: tzinfo = DEFAULT_TIMEZONE
 ) -> list[ConversationRecord]:
     """The year's conversations and every conversation of a person seen in the year."""
-    start = datetime(year, 1, 1, tzinfo=timezone)
-    end = datetime(year + 1, 1, 1, tzinfo=timezone)
+    start, end = _year_bounds(year, timezone)
     in_year = and_(ConversationRow.created_at >= start, ConversationRow.created_at < end)
     persons_in_year = (
         select(TriageStateRow.person_id)
@@ -80,6 +106,6 @@ async def load_year(
     timezone: tzinfo = DEFAULT_TIMEZONE,
 ) -> YearCount:
     """Read the year's rows and run :func:`~triage.research.dataset.pipeline.count_year` on them."""
-    edition = edition or current_edition()
+    edition = edition or await year_edition(engine, year, timezone)
     records = await conversation_records(engine, year, edition.id, timezone)
     return count_year(records, year, edition=edition, timezone=timezone)

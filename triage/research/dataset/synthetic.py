@@ -66,7 +66,8 @@ DEFAULT_REVEAL = 0.45
 #: Of what is not revealed: ``unknown`` this often, else left empty.
 UNKNOWN_SHARE = 0.8
 
-#: Realistic shares for single answers; other variables draw uniformly.
+#: Realistic shares for single answers (codes the edition lacks are skipped); other
+#: variables draw uniformly.
 SINGLE_WEIGHTS: dict[str, dict[str, int]] = {
     "chatter_background": {
         "victim": 55,
@@ -81,9 +82,14 @@ SINGLE_WEIGHTS: dict[str, dict[str, int]] = {
     "gender": {"female": 72, "male": 24, "neutral": 4},
     "acutely_unsafe": {"yes": 45, "no": 55},
     "first_disclosure": {"yes": 60, "no": 40},
-    "multiple_perpetrators": {"yes": 40, "no": 60},
-    "other_victims_known": {"yes": 30, "no": 70},
+    # yes/no in ckm-2022, presence (mentioned / not mentioned) from ckm-2022b
+    "multiple_perpetrators": {"yes": 40, "no": 60, "mentioned": 30, "not_mentioned": 70},
+    "other_victims_known": {"yes": 30, "no": 70, "mentioned": 15, "not_mentioned": 85},
+    "coercion_mentioned": {"mentioned": 65, "not_mentioned": 35},
+    "clients_discussed": {"mentioned": 60, "not_mentioned": 40},
+    "client_knowledge": {"knew": 25, "should_have_known": 5, "did_not_know": 70},
     "meeting_channel": {"offline": 45, "online": 55},
+    "perpetrator_main": {"ex_partner": 60, "family": 22, "social_environment": 15, "stranger": 3},
 }
 #: Realistic shares for the combinations of a multi-select.
 MULTI_WEIGHTS: dict[str, dict[tuple[str, ...], int]] = {
@@ -287,7 +293,9 @@ class _Draw:
             return self.rng.choice(chosen) if isinstance(chosen, list) else None
         match variable.kind:
             case "single":
-                return self.weighted(SINGLE_WEIGHTS.get(name) or dict.fromkeys(variable.codes, 1))
+                weights = SINGLE_WEIGHTS.get(name, {})
+                known = {code: weights[code] for code in variable.codes if code in weights}
+                return self.weighted(known or dict.fromkeys(variable.codes, 1))
             case "multi":
                 if name in MULTI_WEIGHTS:
                     combination: tuple[str, ...] = self.weighted(MULTI_WEIGHTS[name])

@@ -20,7 +20,7 @@ MAX_LABEL_CHARS = 44
 BAR_COLOUR = "#2f6690"
 TEXT_COLOUR = "#1b1b1b"
 MUTED_COLOUR = "#6b6b6b"
-FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12"'
+FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="13"'
 
 
 @dataclass(frozen=True)

@@ -41,15 +41,18 @@ from triage.research.report.tables import (
     partition,
 )
 from triage.research.report.texts import (
-    CHAPTER_AGE,
     CHAPTER_NOTE,
+    CHAPTER_NOTE_ALONE,
     CHAPTER_VISITORS,
+    CHAPTER_VISITORS_ALONE,
     GROUPS,
     NOTES,
+    PART_OF,
     ROWS,
     TITLES,
     UNITS,
     age_note,
+    chapter_age,
     form_alone,
     form_combination,
     form_total,
@@ -61,7 +64,7 @@ BOUND_PERSONS = 2
 #: A bound is the nearest of these beyond the youngest (oldest) age, so it never is an exact
 #: age and needs nobody else beyond it: one 70-year-old still reads "older than 65".
 AGE_BOUNDS = (12, 14, 16, 18, 21, 25, 30, 40, 50, 65)
-MINOR, FIFTEEN, TWENTY_FIVE = 18, 15, 25
+MINOR, FOURTEEN, FIFTEEN, TWENTY_FIVE = 18, 14, 15, 25
 #: Durations of more than 2 years (``several_years`` is "more than 2, exact unknown").
 OVER_TWO_YEARS = ("years_2_to_5", "over_5_years", "several_years")
 PARENTS = ("father_stepfather", "mother", "both_parents")
@@ -74,7 +77,7 @@ Persons = Sequence[PersonRecord]
 def yearly_tables(
     year: YearCount, earlier: Sequence[YearCount] = (), *, small_cell: int
 ) -> tuple[Table, ...]:
-    """Every table of the report, in order; ``earlier`` years for the comparison."""
+    """Every table of the report, part by part; ``earlier`` years for the comparison."""
     report = _Report(year, max(small_cell, BOUND_PERSONS))
     return (
         report.pipeline(),
@@ -84,20 +87,19 @@ def yearly_tables(
         report.gender(),
         report.age(),
         report.age_bands(),
+        report.referral_source(),
+        report.chat_language(),
+        report.first_contact_month(),
         report.first_disclosure(),
         report.told_before(),
         report.acutely_unsafe(),
         report.duration(),
+        report.time_since(),
         report.perpetrator_relation(),
         report.perpetrator_relation_by_form(),
         report.meeting(),
         report.perpetrators_and_victims(),
         report.coercion(),
-        report.criminal_acts(),
-        report.client_knowledge(),
-        report.referral_source(),
-        report.chat_language(),
-        report.first_contact_month(),
         *report.chapters(),
         comparison([*earlier, year]),
     )
@@ -187,7 +189,7 @@ class _Report:
         return "mentioned" if "mentioned" in self.edition.variable(name).codes else "yes"
 
     def table(self, key: str, *groups: Group, unit: str = "visitors") -> Table:
-        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key))
+        return Table(key, TITLES[key], UNITS[unit], groups, NOTES.get(key), part=PART_OF[key])
 
     def group(
         self,
@@ -354,7 +356,7 @@ class _Report:
         enough = len(ages) >= self.bound_persons
 
         def share(key: str, count: int) -> Row:
-            return Row(key, ROWS["age", key], count=count, n=len(ages))
+            return Row(key, ROWS["age", key], count=count, n=len(ages), n_all=len(persons))
 
         def bound(key: str, value: int | None, direction: Direction) -> Row:
             if not enough or value is None:
@@ -441,14 +443,30 @@ class _Report:
         return self.table(table, partition("all", *GROUPS[table, "all"], months, answers))
 
     def chapters(self) -> tuple[Table, ...]:
-        """A chapter per form of exploitation (CKM's §3.1, §3.2), combinations included."""
+        """A chapter per form of exploitation (CKM's §3.1, §3.2): its visitors with the form in
+        any combination, then those with this form alone (CKM reads some figures so), then the
+        tables of that form only (the clients of sexual exploitation, the criminal acts)."""
+        own = {"sexual": (self.client_knowledge,), "criminal": (self.criminal_acts,)}
         return tuple(
-            self.chapter(form.code, form.label_nl, form.label_en)
+            table
             for form in self.edition.variable("exploitation_form").categories
+            for table in (
+                self.chapter(form.code, form.label_nl, form.label_en, alone=False),
+                self.chapter(form.code, form.label_nl, form.label_en, alone=True),
+                *(make() for make in own.get(form.code, ())),
+            )
         )
 
-    def chapter(self, form: str, label_nl: str, label_en: str) -> Table:
-        persons = _with(self.persons, "exploitation_form", form)
+    def chapter(self, form: str, label_nl: str, label_en: str, *, alone: bool) -> Table:
+        title = form_alone(label_nl, label_en) if alone else form_total(label_nl, label_en)
+        if alone:
+            persons = [p for p in self.persons if form_key(p) == form]
+            label_nl, label_en = (
+                form_alone(label_nl, label_en).nl,
+                form_alone(label_nl, label_en).en,
+            )
+        else:
+            persons = _with(self.persons, "exploitation_form", form)
         victims = _with(persons, "chatter_background", "victim")
 
         def over(name: str, of: Persons = persons, **extra: Sequence[Sum]) -> Group:
@@ -459,8 +477,11 @@ class _Report:
                 ("chapter", name),
                 name,
                 of,
-                key=name if of is persons else f"{name}_victim_chatters",
-                label=Text(variable.label_nl, variable.label_en),
+                key=f"{name}_victim_chatters" if of is victims else name,
+                label=Text(
+                    f"{variable.label_nl} ({whom})" if of is victims else variable.label_nl,
+                    f"{variable.label_en} ({whom_en})" if of is victims else variable.label_en,
+                ),
                 denominator=Text(
                     f"{whom} ({label_nl.lower()}) van wie dit bekend is",
                     f"{whom_en} ({label_en.lower()}) for whom this is known",
@@ -470,7 +491,7 @@ class _Report:
 
         visitors = Group(
             "visitors",
-            *CHAPTER_VISITORS,
+            *(CHAPTER_VISITORS_ALONE if alone else CHAPTER_VISITORS),
             len(persons),
             len(persons),
             (
@@ -481,10 +502,11 @@ class _Report:
         groups = [
             visitors,
             over("gender"),
-            self.age_group("age", CHAPTER_AGE, persons),
+            self.age_group("age", chapter_age(label_nl, label_en), persons),
             over("acutely_unsafe"),
             over("acutely_unsafe", victims),
             over("duration", derived=self.longer()),
+            over("time_since_start", derived=self.longer()),
             over(self.relation),
             over(
                 "perpetrator_family",
@@ -494,15 +516,17 @@ class _Report:
             over("perpetrator_social", _with(persons, self.relation, "social_environment")),
             over("multiple_perpetrators"),
             over("other_victims_known"),
+            self.both(persons),
         ]
         if form == "criminal":
             groups.append(over("criminal_acts"))
         return Table(
-            f"chapter_{form}",
-            Text(f"Hoofdstuk: {label_nl}", f"Chapter: {label_en}"),
+            f"chapter_{form}_alone" if alone else f"chapter_{form}",
+            title,
             UNITS["visitors"],
             tuple(groups),
-            CHAPTER_NOTE,
+            CHAPTER_NOTE_ALONE if alone else CHAPTER_NOTE,
+            part=f"form_{form}",
         )
 
     def referral_source(self) -> Table:
@@ -530,6 +554,15 @@ class _Report:
         return self.table(
             "duration",
             self.group(("duration", "all"), "duration", self.persons, derived=self.longer()),
+        )
+
+    def time_since(self) -> Table:
+        """CKM's Fig 9: how long ago the exploitation started, and ended."""
+        table = "time_since"
+        return self.table(
+            table,
+            self.group((table, "start"), "time_since_start", self.persons, derived=self.longer()),
+            self.group((table, "end"), "time_since_end", self.persons),
         )
 
     def longer(self) -> tuple[Sum, ...]:
@@ -580,7 +613,16 @@ class _Report:
 
     def perpetrators_and_victims(self) -> Table:
         table = "perpetrators_and_victims"
+        return self.table(
+            table,
+            self.group((table, "multiple_perpetrators"), "multiple_perpetrators", self.persons),
+            self.group((table, "other_victims_known"), "other_victims_known", self.persons),
+            self.both(self.persons),
+        )
 
+    def both(self, persons: Persons) -> Group:
+        """Multiple perpetrators and other victims known, both, over those with both known."""
+        table = "perpetrators_and_victims"
         names = ("multiple_perpetrators", "other_victims_known")
         yes = tuple(self.present(name) for name in names)
 
@@ -590,16 +632,11 @@ class _Report:
                 return None
             return "both" if answers == yes else "not_both"
 
-        return self.table(
-            table,
-            self.group((table, "multiple_perpetrators"), "multiple_perpetrators", self.persons),
-            self.group((table, "other_victims_known"), "other_victims_known", self.persons),
-            partition(
-                "both",
-                *GROUPS[table, "both"],
-                tuple((key, ROWS[table, key]) for key in ("both", "not_both")),
-                [both(person) for person in self.persons],
-            ),
+        return partition(
+            "both",
+            *GROUPS[table, "both"],
+            tuple((key, ROWS[table, key]) for key in ("both", "not_both")),
+            [both(person) for person in persons],
         )
 
     def coercion(self) -> Table:
@@ -626,7 +663,30 @@ class _Report:
                 derived=(Sum("mentions", ROWS[table, "mentions"], means, share=False),),
             ),
             self.group((table, "violence"), "violence_forms", _with(mentioned, table, "violence")),
+            self.living_in(_with(mentioned, table, "living_in")),
         )
+
+    def living_in(self, living_in: Persons) -> Group:
+        """Of those living in with the perpetrator: the children exploited by their parents."""
+        table = "coercion_means"
+
+        def parents(person: PersonRecord) -> bool | None:
+            family = has(person, self.relation, "family")
+            if not family:
+                return family
+            sub = answer(person, "perpetrator_family")
+            return None if sub is None else sub in PARENTS
+
+        answers = [parents(person) for person in living_in]
+        known = [a for a in answers if a is not None]
+        row = Row(
+            "parents",
+            ROWS[table, "living_in_parents"],
+            count=sum(known),
+            n=len(known),
+            n_all=len(answers),
+        )
+        return Group("living_in", *GROUPS[table, "living_in"], len(known), len(answers), (row,))
 
     def criminal_acts(self) -> Table:
         criminal = _with(self.persons, "exploitation_form", "criminal")
@@ -637,11 +697,13 @@ class _Report:
 
     def client_knowledge(self) -> Table:
         table = "client_knowledge"
+        knew = "yes"
         if self.edition.has("clients_discussed"):
             # ckm-2022b: wherever clients are discussed; "should have known" is never summed
             # with "knew" (CKM left those out of its count of clients who knew).
             clients = _with(self.persons, "clients_discussed", "mentioned")
             derived: tuple[Sum, ...] = ()
+            knew = "knew"
         else:
             clients = _with(self.persons, "chatter_background", "client")
             derived = (
@@ -655,11 +717,30 @@ class _Report:
             table,
             self.group((table, "knowledge"), table, clients, derived=derived),
             self.group((table, "indicators"), "client_indicators", clients),
-            self.client_analysis(clients),
+            self.client_analysis(_with(clients, table, knew)),
+            self.should_have_known(_with(clients, table, "should_have_known")),
+        )
+
+    def should_have_known(self, persons: Persons) -> Group:
+        """Kept apart from "knew": how many, and how young (CKM: 8, of whom 7 minors)."""
+        table, ages = "client_knowledge", [age(p) for p in persons]
+        known = [a for a in ages if a is not None]
+        rows = (
+            Row("should_have_known", ROWS[table, "should_have_known"], count=len(persons)),
+            Row("minors", ROWS[table, "minors"], count=sum(a < MINOR for a in known), n=len(known)),
+            Row(
+                "14_or_younger",
+                ROWS[table, "14_or_younger"],
+                count=sum(a <= FOURTEEN for a in known),
+                n=len(known),
+            ),
+        )
+        return Group(
+            "should_have_known", *GROUPS[table, "should_have_known"], len(known), len(persons), rows
         )
 
     def client_analysis(self, clients: Persons) -> Group:
-        """CKM's client figures, each over every conversation in which clients come up."""
+        """CKM's client figures, each over the conversations showing that clients knew."""
         table, n = "client_knowledge", len(clients)
 
         def indicators(person: PersonRecord) -> int:
@@ -669,7 +750,13 @@ class _Report:
 
         durations = [answer(p, "duration") for p in clients]
         known = [d for d in durations if d is not None]
-        counts = {
+        counts: dict[str, tuple[int, int | None]] = {
+            "knew": (n, None),
+            **{
+                code: (len(_with(clients, "client_indicators", code)), n)
+                for code in self.edition.variable("client_indicators").codes
+                if code != "none_mentioned"
+            },
             "two_or_more_indicators": (sum(indicators(p) >= 2 for p in clients), n),
             "very_young": (sum(_at_most(age(p), VERY_YOUNG) for p in clients), n),
             "duration_known": (len(known), n),
@@ -684,8 +771,10 @@ class _Report:
                 len(_with(present, "trafficker_present_parents", "yes")),
                 len(present),
             )
+        labels = dict(categories_of(self.edition.variable("client_indicators")))
         rows = tuple(
-            Row(key, ROWS[table, key], count=count, n=over) for key, (count, over) in counts.items()
+            Row(key, labels.get(key) or ROWS[table, key], count=count, n=over)
+            for key, (count, over) in counts.items()
         )
         return Group("analysis", *GROUPS[table, "analysis"], n, n, rows)
 
@@ -702,6 +791,7 @@ def comparison(years: Sequence[YearCount]) -> Table:
         tuple(_year_figures(year) for year in years),
         NOTES["comparison"],
         chart="years",
+        part=PART_OF["comparison"],
     )
 
 
@@ -718,6 +808,14 @@ def _year_figures(year: YearCount) -> Group:
     def is_minor(person: PersonRecord) -> bool | None:
         years = age(person)
         return None if years is None else years < MINOR
+
+    def statistic(key: str, compute: Callable[[Sequence[int]], float]) -> Row:
+        ages = [a for person in persons if (a := age(person)) is not None]
+        value = round(float(compute(ages)), 1) if ages else None
+        return Row(f"{key}_age", ROWS["age", key], kind="number", value=value)
+
+    victims = _with(persons, "chatter_background", "victim")
+    disclosed = _with(victims, "first_disclosure", "yes")
 
     forms = year.edition.variable("exploitation_form").categories
     _, denominator = GROUPS["comparison", "per_year"]
@@ -736,7 +834,25 @@ def _year_figures(year: YearCount) -> Group:
                 ROWS["comparison", "victim_chatters"],
                 [has(p, "chatter_background", "victim") for p in persons],
             ),
+            statistic("mean", statistics.fmean),
+            statistic("median", statistics.median),
             share("minors", ROWS["comparison", "minors"], [is_minor(p) for p in persons]),
+            share(
+                "first_disclosures",
+                ROWS["comparison", "first_disclosures"],
+                [has(p, "first_disclosure", "yes") for p in victims],
+            ),
+            share(
+                "first_disclosures_acutely_unsafe",
+                ROWS["comparison", "first_disclosures_acutely_unsafe"],
+                [has(p, "acutely_unsafe", "yes") for p in disclosed],
+            ),
+            share("male", ROWS["comparison", "male"], [has(p, "gender", "male") for p in persons]),
+            share(
+                "male_sexual",
+                ROWS["comparison", "male_sexual"],
+                [has(p, "gender", "male") for p in _with(persons, "exploitation_form", "sexual")],
+            ),
             share(
                 "acutely_unsafe",
                 ROWS["comparison", "acutely_unsafe"],

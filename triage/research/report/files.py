@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from itertools import groupby
 
 from triage.research.dataset.rows import Language
 from triage.research.export.formats import ZIP_TIME
 from triage.research.report.charts import Bar, bar_chart
 from triage.research.report.small_cells import SmallCells
 from triage.research.report.tables import Group, Row, Table
+from triage.research.report.texts import FIGURES, PARTS
 
 HIDDEN = "\N{MULTIPLICATION SIGN}"
 SMALL = "*"
@@ -43,17 +45,24 @@ CSV_HEADER = (
     "percent",
     "value",
     "flag",
+    "n_all",
+    "percent_all",
 )
 STYLE = (
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;"
     "line-height:1.45;max-width:62rem;margin:2rem auto;padding:0 1rem}"
-    "table{border-collapse:collapse;margin:.5rem 0 1rem}"
+    "table{border-collapse:collapse;margin:.5rem 0 1rem;width:46rem;max-width:100%}"
     "th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-    ".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    ".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;width:6.5rem}"
     "tbody th{font-weight:normal}tr.derived th,tr.derived td{font-style:italic}"
     ".denominator,.note,.facts{color:#444}.note{font-size:.9em}"
     "section{margin-bottom:2.5rem}svg{display:block;max-width:100%;height:auto}"
-    "@media print{section{break-inside:avoid}}"
+    "section.part{border-top:3px solid #2f6690;padding-top:.5rem}"
+    "caption{caption-side:top;text-align:left;padding:.25rem 0}"
+    "caption .label{display:block;font-weight:600;font-size:1.05em}"
+    "figure{margin:.5rem 0 1.5rem}figcaption{font-weight:600;margin-bottom:.25rem}"
+    "nav ol ol{margin:.1rem 0 .4rem}"
+    "@media print{section.table{break-inside:avoid}section.part{break-before:page}}"
 )
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("Jaarcijfers mensenhandel {year}", "Yearly figures on human trafficking {year}"),
@@ -89,6 +98,7 @@ WORDS: dict[str, tuple[str, str]] = {
         f"{SMALL} = small count (under {{threshold}}): do not publish without further checks.",
     ),
     "contents": ("Inhoud", "Contents"),
+    "table": ("Tabel {number}", "Table {number}"),
     "unit": ("Telt: {unit}", "Counts: {unit}"),
     "over": ("Percentages over: {denominator}", "Percentages over: {denominator}"),
     "n": ("n = {n}", "n = {n}"),
@@ -100,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "category": ("Categorie", "Category"),
     "count": ("Aantal", "Count"),
     "percent": ("%", "%"),
+    "percent_all": ("% van allen", "% of all"),
     "figure": ("Gegeven", "Figure"),
     "younger": ("jonger dan {value}", "younger than {value}"),
     "older": ("ouder dan {value}", "older than {value}"),
@@ -164,6 +175,8 @@ def table_csv(table: Table, language: Language) -> bytes:
                 _blank(row.percent),
                 _csv_value(row),
                 row.flag,
+                _blank(row.n_all),
+                _blank(row.percent_all),
             )
             for group in table.groups
             for row in group.rows
@@ -256,10 +269,11 @@ class _Page:
             return HIDDEN if row.flag == "suppressed" else ""
         return f"{row.count}{SMALL if row.flag == 'small' else ''}"
 
-    def percent(self, row: Row) -> str:
-        if row.percent is None:
+    def percent(self, row: Row, *, of_all: bool = False) -> str:
+        share = row.percent_all if of_all else row.percent
+        if share is None:
             return HIDDEN if row.flag == "suppressed" and row.n is not None else ""
-        return f"{self.number(row.percent, decimals=1)}%"
+        return f"{self.number(share, decimals=1)}%"
 
     def value(self, row: Row) -> str:
         if row.value is None:
@@ -269,10 +283,31 @@ class _Page:
             return self.word(key, value=self.number(row.value))
         return self.number(row.value)
 
+    def part(self, number: int, part: str, tables: Sequence[tuple[int, Table]]) -> str:
+        """A chapter of the report: its title, then its tables."""
+        title = escape(PARTS[part](self.language))
+        return "".join(
+            [
+                f'<section class="part" id="p-{escape(part)}"><h2>{number}. {title}</h2>',
+                *(self.section(n, table) for n, table in tables),
+                "</section>",
+            ]
+        )
+
+    def contents(self, part: str, tables: Sequence[tuple[int, Table]]) -> str:
+        """The chapter's line in the contents, with its tables under it by their number."""
+        items = "".join(
+            f'<li value="{n}"><a href="#t-{escape(t.key)}">{escape(t.title(self.language))}</a>'
+            "</li>"
+            for n, t in tables
+        )
+        title = escape(PARTS[part](self.language))
+        return f'<li><a href="#p-{escape(part)}">{title}</a><ol>{items}</ol></li>'
+
     def section(self, number: int, table: Table) -> str:
-        title = escape(table.title(self.language))
+        title = escape(f"{self.word('table', number=number)}. {table.title(self.language)}")
         parts = [
-            f'<section id="t-{escape(table.key)}"><h2>{number}. {title}</h2>',
+            f'<section class="table" id="t-{escape(table.key)}"><h3>{title}</h3>',
             f'<p class="facts">{escape(self.word("unit", unit=table.unit(self.language)))}</p>',
         ]
         if table.chart == "years":
@@ -301,13 +336,14 @@ class _Page:
 
     def group(self, table: Table, group: Group) -> str:
         label = group.label(self.language)
+        #: The share over every case, unknown included, beside the one over known cases.
+        of_all = any(r.n_all is not None and r.n_all != r.n for r in group.rows)
+        columns = ("count", "percent", "percent_all") if of_all else ("count", "percent")
+        head = "".join(f'<th scope="col" class="num">{escape(self.word(c))}</th>' for c in columns)
         parts = [
-            f"<h3>{escape(label)}</h3>",
-            f'<p class="denominator">{self.denominator(group)}</p>',
-            "<table><thead><tr>"
-            f'<th scope="col">{escape(self.word("category"))}</th>'
-            f'<th scope="col" class="num">{escape(self.word("count"))}</th>'
-            f'<th scope="col" class="num">{escape(self.word("percent"))}</th>'
+            f'<table><caption><span class="label">{escape(label)}</span>'
+            f'<span class="denominator">{self.denominator(group)}</span></caption><thead><tr>'
+            f'<th scope="col">{escape(self.word("category"))}</th>{head}'
             "</tr></thead><tbody>",
         ]
         for row in group.rows:
@@ -318,28 +354,34 @@ class _Page:
                     f'<td class="num">{escape(self.count(row))}</td>'
                     f'<td class="num">{escape(self.percent(row))}</td>'
                 )
+                if of_all:
+                    cells += f'<td class="num">{escape(self.percent(row, of_all=True))}</td>'
             else:
-                cells = f'<td class="num" colspan="2">{escape(self.value(row))}</td>'
+                span = len(columns)
+                cells = f'<td class="num" colspan="{span}">{escape(self.value(row))}</td>'
             parts.append(f"<tr{css}>{heading}{cells}</tr>")
         parts.append("</tbody></table>")
-        parts.append(self.chart(f"{table.title(self.language)}: {label}", group))
+        parts.append(self.figure(table, group))
         return "".join(parts)
 
-    def chart(self, title: str, group: Group) -> str:
-        """Shares on a 0-100 scale; counts (pipeline totals) on their own scale."""
+    def figure(self, table: Table, group: Group) -> str:
+        """CKM's figure of the group, if CKM draws one: its bars, captioned with its n."""
+        caption = FIGURES.get((table.key, group.key))
         atoms = [row for row in group.rows if row.kind == "count" and not row.derived]
-        if not atoms or group.flag == "suppressed":
+        if caption is None or not atoms or group.flag == "suppressed":
             return ""
-        return self.bars(title, [(row.label(self.language), row) for row in atoms])
+        title = caption(self.language)
+        chart = self.bars(title, [(row.label(self.language), row) for row in atoms])
+        if not chart:
+            return ""
+        if group.n is not None:
+            title = f"{title} ({self.word('n', n=group.n)})"
+        return f"<figure><figcaption>{escape(title)}</figcaption>{chart}</figure>"
 
     def bars(self, title: str, labelled: Sequence[tuple[str, Row]]) -> str:
-        """A chart of the rows, or nothing when every figure is hidden."""
+        """Shares on a 0-100 scale, or nothing when every figure is hidden."""
         if all(row.count is None for _, row in labelled):
             return ""
-        if all(row.n is None for _, row in labelled):
-            return bar_chart(
-                title, [Bar(label, row.count, self.count(row)) for label, row in labelled]
-            )
         bars = [Bar(label, row.percent, self.shown(row)) for label, row in labelled]
         return bar_chart(title, bars, maximum=100.0)
 
@@ -349,39 +391,41 @@ class _Page:
         return f"{self.percent(row)} ({self.count(row)})"
 
     def years(self, table: Table) -> str:
-        """Figures as rows, years as columns; a chart per figure across the years."""
+        """Figures as rows, years as columns (CKM's comparison is a table, not a figure)."""
         first = table.groups[0]
         head = "".join(
             f'<th scope="col" class="num">{escape(g.label(self.language))}</th>'
             for g in table.groups
         )
         parts = [
-            f'<p class="denominator">{escape(_capital(first.denominator(self.language)))}</p>',
-            f'<table><thead><tr><th scope="col">{escape(self.word("figure"))}</th>{head}</tr>'
+            f"<table><caption>{escape(_capital(first.denominator(self.language)))}</caption>"
+            f'<thead><tr><th scope="col">{escape(self.word("figure"))}</th>{head}</tr>'
             "</thead><tbody>",
         ]
-        charts = []
         for row in first.rows:
             across = [group.row(row.key) for group in table.groups]
             cells = "".join(f'<td class="num">{escape(self.fraction(r))}</td>' for r in across)
             parts.append(f'<tr><th scope="row">{escape(row.label(self.language))}</th>{cells}</tr>')
-            label = row.label(self.language)
-            years = [
-                (group.label(self.language), r)
-                for group, r in zip(table.groups, across, strict=True)
-            ]
-            if chart := self.bars(label, years):
-                charts.append(f"<h3>{escape(label)}</h3>{chart}")
         parts.append("</tbody></table>")
-        return "".join(parts + charts)
+        return "".join(parts)
 
     def fraction(self, row: Row) -> str:
-        """``42 / 180 (23,3%)``: the count, its denominator and the share."""
+        """``42 / 180 (23,3%)``: the count, its denominator and the share; or the statistic."""
+        if row.kind != "count":
+            return self.value(row)
         if row.n is None:
             return self.count(row)
         if row.count is None:
             return f"{HIDDEN} / {row.n}"
         return f"{self.count(row)} / {row.n} ({self.percent(row)})"
+
+
+def _parts(tables: Sequence[Table]) -> list[tuple[str, list[tuple[int, Table]]]]:
+    """The report's chapters in order, each with its (numbered) tables."""
+    return [
+        (part, list(numbered))
+        for part, numbered in groupby(_numbered(tables), key=lambda item: item[1].part)
+    ]
 
 
 def _capital(text: str) -> str:
@@ -396,10 +440,8 @@ def html(tables: Sequence[Table], facts: ReportFacts) -> str:
     reading = [page.word("reading_known"), page.word("reading_hidden")]
     if facts.small_cells == "flag":
         reading.append(page.word("reading_small", threshold=facts.threshold))
-    contents = "".join(
-        f'<li><a href="#t-{escape(t.key)}">{escape(t.title(facts.language))}</a></li>'
-        for t in tables
-    )
+    parts = _parts(tables)
+    contents = "".join(page.contents(part, numbered) for part, numbered in parts)
     facts_line = page.word(
         "facts",
         edition=facts.edition_id,
@@ -417,7 +459,10 @@ def html(tables: Sequence[Table], facts: ReportFacts) -> str:
             f"<section><h2>{escape(page.word('reading'))}</h2><ul>",
             *(f"<li>{escape(line)}</li>" for line in reading),
             f"</ul></section><nav><h2>{escape(page.word('contents'))}</h2><ol>{contents}</ol></nav>",
-            *(page.section(number, table) for number, table in _numbered(tables)),
+            *(
+                page.part(number, part, numbered)
+                for number, (part, numbered) in enumerate(parts, start=1)
+            ),
             "</body></html>\n",
         ]
     )

@@ -138,7 +138,8 @@ def _hide(row: Row, threshold: int, *, whole_group: bool = False) -> Row:
     if not row.protected:
         return row
     n = None if whole_group or (row.n is not None and is_small(row.n, threshold)) else row.n
-    return replace(row, count=None, n=n, value=None, flag="suppressed")
+    n_all = None if whole_group else row.n_all
+    return replace(row, count=None, n=n, n_all=n_all, value=None, flag="suppressed")
 
 
 def _flag(row: Row) -> Row:

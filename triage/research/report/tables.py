@@ -6,7 +6,9 @@ over (``denominator``) and how many that is (``n``), next to how many were in sc
 (``population``, known or not). Its :class:`Row` s are:
 
 * **count**: how many cases have the category; the percentage is over the row's
-  ``n`` (``None`` for a total shown without a percentage);
+  ``n`` (``None`` for a total shown without a percentage), the known cases; where some
+  cases are unknown, ``n_all`` counts them too, for the share as CKM publishes some
+  figures (over all cases, e.g. 134 of 199 victims still in exploitation);
 * **derived** counts (``atoms`` set): the sum of other count rows of the group, such
   as "more than 2 years" or "parents";
 * **number**: a statistic (mean, median) over the group's ``n`` cases;
@@ -28,7 +30,7 @@ from triage.research.dataset.rows import Language
 RowKind = Literal["count", "number", "bound"]
 #: ``suppressed``: the figure is hidden; ``small``: shown, but a small cell (flag mode).
 Flag = Literal["", "suppressed", "small"]
-#: ``groups``: a chart per group; ``years``: a chart per row, across the groups (years).
+#: ``groups``: a table per group; ``years``: one table, a column per group (year).
 Chart = Literal["groups", "years"]
 Direction = Literal["<", ">"]
 
@@ -51,6 +53,8 @@ class Row:
     count: int | None = None
     #: Count rows: the percentage's denominator; ``None`` for a total without percentage.
     n: int | None = None
+    #: Count rows: every case in scope, unknown included; ``None`` when that is not a count.
+    n_all: int | None = None
     #: Number rows: the statistic; bound rows: the bound in years.
     value: float | None = None
     #: Bound rows: ``<`` (the youngest is younger than) or ``>`` (the oldest is older than).
@@ -66,6 +70,13 @@ class Row:
         if self.kind != "count" or self.count is None or not self.n:
             return None
         return round(100 * self.count / self.n, 1)
+
+    @property
+    def percent_all(self) -> float | None:
+        """The share over every case in scope, unknown included."""
+        if self.kind != "count" or self.count is None or not self.n_all:
+            return None
+        return round(100 * self.count / self.n_all, 1)
 
     @property
     def derived(self) -> bool:
@@ -99,6 +110,8 @@ class Table:
     groups: tuple[Group, ...]
     note: Text | None = None
     chart: Chart = "groups"
+    #: The part of the report the table belongs to (:data:`~triage.research.report.texts.PARTS`).
+    part: str = ""
 
     def group(self, key: str) -> Group:
         return next(group for group in self.groups if group.key == key)
@@ -153,9 +166,9 @@ def choices(
 ) -> Group:
     """Several answers per case (``None``: not known); each over the known cases."""
     known = [set(answer) for answer in answers if answer is not None]
-    n = len(known)
+    n, everyone = len(known), len(answers)
     rows = [
-        Row(code, text, count=sum(code in answer for answer in known), n=n)
+        Row(code, text, count=sum(code in answer for answer in known), n=n, n_all=everyone)
         for code, text in categories
     ]
     return Group(
@@ -163,17 +176,18 @@ def choices(
         label,
         denominator,
         n,
-        len(answers),
-        (*rows, *(_sum(row, rows, n) for row in derived)),
+        everyone,
+        (*rows, *(_sum(row, rows, n, everyone) for row in derived)),
     )
 
 
-def _sum(spec: Sum, rows: Sequence[Row], n: int) -> Row:
+def _sum(spec: Sum, rows: Sequence[Row], n: int, everyone: int) -> Row:
     counts = {row.key: row.count or 0 for row in rows}
     return Row(
         spec.key,
         spec.label,
         count=sum(counts[atom] for atom in spec.atoms),
         n=n if spec.share else None,
+        n_all=everyone if spec.share else None,
         atoms=spec.atoms,
     )

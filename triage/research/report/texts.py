@@ -33,6 +33,7 @@ TITLES = {
         "Acuut onveilig bij het eerste gesprek", "Acutely unsafe at the first conversation"
     ),
     "duration": Text("Duur van de uitbuiting", "Duration of exploitation"),
+    "time_since": Text("Tijd sinds de uitbuiting", "Time since the exploitation"),
     "perpetrator_relation": Text("Relatie tot pleger", "Perpetrator relation"),
     "perpetrator_relation_by_form": Text(
         "Relatie tot pleger per vorm van uitbuiting", "Perpetrator relation per form"
@@ -60,6 +61,19 @@ CHAPTER_NOTE = Text(
     "A visitor with several forms of exploitation counts in the chapter of each form. "
     "Percentages over those for whom the item is known; each group states that number.",
 )
+CHAPTER_NOTE_ALONE = Text(
+    "Alleen de bezoekers met uitsluitend deze vorm van uitbuiting (zo telt CKM enkele cijfers). "
+    "Percentages over wie het gegeven bekend is; het aantal staat bij elke groep.",
+    "Only the visitors with this form of exploitation alone (as CKM counts some figures). "
+    "Percentages over those for whom the item is known; each group states that number.",
+)
+CHAPTER_VISITORS_ALONE = (
+    Text("Bezoekers en slachtoffers", "Visitors and victims"),
+    Text(
+        "unieke bezoekers met alleen deze vorm (geen combinatie)",
+        "unique visitors with this form alone (no combination)",
+    ),
+)
 CHAPTER_VISITORS = (
     Text("Bezoekers en slachtoffers", "Visitors and victims"),
     Text(
@@ -67,13 +81,18 @@ CHAPTER_VISITORS = (
         "unique visitors with this form (also in combinations)",
     ),
 )
-CHAPTER_AGE = (
-    Text("Leeftijd slachtoffer", "Victim's age"),
-    Text(
-        "unieke bezoekers met deze vorm van wie de leeftijd bekend is",
-        "unique visitors with this form whose age is known",
-    ),
-)
+
+
+def chapter_age(label_nl: str, label_en: str) -> tuple[Text, Text]:
+    """The age group of a chapter: its label, and its denominator naming the chapter's form."""
+    return (
+        Text("Leeftijd slachtoffer", "Victim's age"),
+        Text(
+            f"unieke bezoekers ({label_nl.lower()}) van wie de leeftijd bekend is",
+            f"unique visitors ({label_en.lower()}) whose age is known",
+        ),
+    )
+
 
 SEVERAL = Text(
     "Meerdere antwoorden mogelijk: de percentages tellen niet op tot 100.",
@@ -108,10 +127,11 @@ NOTES = {
         "unspecified care services.",
     ),
     "comparison": Text(
-        "Eerdere jaren zijn met dezelfde telregels en dezelfde codeboekeditie geteld; gesprekken "
-        "die niet onder deze editie zijn gecodeerd, tellen als niet gecodeerd.",
-        "Earlier years are counted with the same rules and the same codebook edition; "
-        "conversations not coded under this edition count as not coded.",
+        "Elk jaar is met dezelfde telregels geteld, onder de codeboekeditie waaronder de meeste "
+        "gesprekken van dat jaar zijn gecodeerd; gesprekken die niet onder die editie zijn "
+        "gecodeerd, tellen als niet gecodeerd.",
+        "Every year is counted with the same rules, under the codebook edition most of that "
+        "year's conversations are coded in; conversations not coded under it count as not coded.",
     ),
 }
 
@@ -279,12 +299,47 @@ GROUPS: dict[tuple[str, str], tuple[Text, Text]] = {
         ),
     ),
     ("client_knowledge", "analysis"): (
-        Text("Analyse klanten", "Client analysis"),
+        Text("Analyse klanten die het wisten", "Analysis of clients who knew"),
         Text(
-            "gesprekken waarin klanten besproken worden (duur langer dan 1 jaar: over die met "
-            "bekende duur; ouders: over die met de uitbuiter aanwezig)",
-            "conversations in which clients are discussed (more than 1 year: over those with a "
-            "known duration; parents: over those with the trafficker present)",
+            "gesprekken waaruit blijkt dat de klant wist dat het slachtoffer minderjarig of "
+            "gedwongen was (duur langer dan 1 jaar: over die met bekende duur; ouders: over die "
+            "met de uitbuiter aanwezig)",
+            "conversations showing the client knew the victim was a minor or coerced (more than "
+            "1 year: over those with a known duration; parents: over those with the trafficker "
+            "present)",
+        ),
+    ),
+    ("client_knowledge", "should_have_known"): (
+        Text("Had het moeten weten (apart gehouden)", "Should have known (kept apart)"),
+        Text(
+            "gesprekken waarin de klant het volgens de onderzoekers had moeten weten, van wie de "
+            "leeftijd bekend is",
+            "conversations in which researchers judge the client should have known, with the "
+            "victim's age known",
+        ),
+    ),
+    ("time_since", "start"): (
+        Text("Sinds het begin", "Since it started"),
+        Text(
+            "unieke bezoekers van wie bekend is hoe lang geleden de uitbuiting begon",
+            "unique visitors for whom it is known how long ago the exploitation started",
+        ),
+    ),
+    ("time_since", "end"): (
+        Text("Sinds het einde", "Since it ended"),
+        Text(
+            "unieke bezoekers van wie bekend is hoe lang geleden de uitbuiting eindigde (of dat "
+            "zij nog niet is geëindigd)",
+            "unique visitors for whom it is known how long ago the exploitation ended (or that "
+            "it has not ended)",
+        ),
+    ),
+    ("coercion_means", "living_in"): (
+        Text("Inwonend bij uitbuitende ouders", "Living in with exploiting parents"),
+        Text(
+            "unieke bezoekers die bij de pleger inwonen, van wie de relatie tot de pleger "
+            "bekend is",
+            "unique visitors living in with the perpetrator whose relation to them is known",
         ),
     ),
     ("acutely_unsafe", "all"): (
@@ -462,6 +517,9 @@ ROWS = {
         "Minstens één dwangmiddel genoemd", "At least one coercion means mentioned"
     ),
     ("coercion_means", "mentions"): Text("Totaal aantal keer genoemd", "Total mentions"),
+    ("coercion_means", "living_in_parents"): Text(
+        "Woont bij en wordt uitgebuit door de ouder(s)", "Lives with and is exploited by parents"
+    ),
     ("first_contact_month", "01"): Text("januari", "January"),
     ("first_contact_month", "02"): Text("februari", "February"),
     ("first_contact_month", "03"): Text("maart", "March"),
@@ -495,10 +553,22 @@ ROWS = {
     ("client_knowledge", "knew_or_should_have_known"): Text(
         "Wist het of had het moeten weten", "Knew or should have known"
     ),
+    ("client_knowledge", "knew"): Text(
+        "Klant wist van minderjarigheid of dwang", "Client knew of minority or coercion"
+    ),
+    ("client_knowledge", "should_have_known"): Text("Had het moeten weten", "Should have known"),
+    ("client_knowledge", "minors"): Text("Minderjarig slachtoffer", "Minor victim"),
+    ("client_knowledge", "14_or_younger"): Text("14 jaar of jonger", "14 or younger"),
     ("comparison", "conversations"): Text("Gesprekken (telling)", "Conversations (pipeline)"),
     ("comparison", "unique_visitors"): Text("Unieke bezoekers", "Unique visitors"),
     ("comparison", "victim_chatters"): Text("Chatter is slachtoffer", "Chatter is the victim"),
     ("comparison", "minors"): Text("Slachtoffer minderjarig", "Victim is a minor"),
+    ("comparison", "first_disclosures"): Text("Eerste keer verteld", "First disclosures"),
+    ("comparison", "first_disclosures_acutely_unsafe"): Text(
+        "van wie nog in uitbuiting", "of whom still in exploitation"
+    ),
+    ("comparison", "male"): Text("Man", "Male"),
+    ("comparison", "male_sexual"): Text("Man, seksuele uitbuiting", "Male, sexual exploitation"),
     ("comparison", "acutely_unsafe"): Text("Acuut onveilig", "Acutely unsafe"),
 }
 
@@ -522,3 +592,80 @@ def form_combination(labels: list[tuple[str, str]]) -> Text:
 
 def _lower(label: str) -> str:
     return label[:1].lower() + label[1:]
+
+
+#: The report's chapters, in order, as CKM's report has them (a table's ``part``): how the year
+#: was counted, who the visitors were, what stands out, a chapter per form of exploitation
+#: (§3.1, §3.2), then the years before.
+PARTS = {
+    "counting": Text("Telling en kanaal", "Counting and channel"),
+    "background": Text("Achtergrond van de bezoekers", "Background of the visitors"),
+    "findings": Text("Wat opvalt", "Notable findings"),
+    "form_sexual": Text("Seksuele uitbuiting", "Sexual exploitation"),
+    "form_criminal": Text("Criminele uitbuiting", "Criminal exploitation"),
+    "form_labour": Text("Arbeidsuitbuiting", "Labour exploitation"),
+    "comparison": Text("Vergelijking met eerdere jaren", "Comparison with earlier years"),
+}
+#: The part of each table outside the chapters per form (those are ``form_<code>``).
+PART_OF = {
+    "pipeline": "counting",
+    "channel": "counting",
+    "exploitation_form": "background",
+    "chatter_background": "background",
+    "gender": "background",
+    "age": "background",
+    "age_bands": "background",
+    "referral_source": "background",
+    "chat_language": "background",
+    "first_contact_month": "background",
+    "first_disclosure": "findings",
+    "told_before": "findings",
+    "acutely_unsafe": "findings",
+    "duration": "findings",
+    "time_since": "findings",
+    "perpetrator_relation": "findings",
+    "perpetrator_relation_by_form": "findings",
+    "meeting": "findings",
+    "perpetrators_and_victims": "findings",
+    "coercion_means": "findings",
+    "client_knowledge": "form_sexual",
+    "criminal_acts": "form_criminal",
+    "comparison": "comparison",
+}
+#: The groups CKM draws as a figure, by table and group, with CKM's number: only these get a
+#: chart. The main perpetrator's group is ``perpetrator_relation`` under ckm-2022.
+FIGURES = {
+    ("first_contact_month", "all"): Text(
+        "Figuur 1. Datum eerste gesprek chatter", "Figure 1. First conversation of the chatter"
+    ),
+    ("exploitation_form", "all"): Text(
+        "Figuur 2. Vorm van mensenhandel", "Figure 2. Form of exploitation"
+    ),
+    ("chatter_background", "all"): Text(
+        "Figuur 3. Achtergrond chatter", "Figure 3. Chatter background"
+    ),
+    ("gender", "all"): Text("Figuur 4. Mensenhandel per gender", "Figure 4. Trafficking by gender"),
+    ("coercion_means", "means"): Text("Figuur 6. Dwangmiddelen", "Figure 6. Coercion means"),
+    ("chapter_sexual_alone", "time_since_start"): Text(
+        "Figuur 9. Tijd sinds seksuele uitbuiting", "Figure 9. Time since sexual exploitation"
+    ),
+    ("chapter_sexual_alone", "duration"): Text(
+        "Figuur 10. Duur seksuele uitbuiting", "Figure 10. Duration of sexual exploitation"
+    ),
+    **{
+        ("chapter_sexual_alone", main): Text(
+            "Figuur 11. Pleger seksuele uitbuiting", "Figure 11. Perpetrator, sexual exploitation"
+        )
+        for main in ("perpetrator_main", "perpetrator_relation")
+    },
+    ("chapter_criminal", "criminal_acts"): Text(
+        "Figuur 12. Vormen van criminele uitbuiting", "Figure 12. Forms of criminal exploitation"
+    ),
+    **{
+        ("chapter_criminal", main): Text(
+            "Figuur 13. Pleger criminele uitbuiting",
+            "Figure 13. Perpetrator, criminal exploitation",
+        )
+        for main in ("perpetrator_main", "perpetrator_relation")
+    },
+}

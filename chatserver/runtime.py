@@ -53,7 +53,7 @@ class Runtime:
             parallelism=settings.argon2_parallelism,
         )
         chat = ChatService(repository, broker, settings, utc_now)
-        hub = Hub(broker)
+        hub = Hub(broker, repository.newest_seqs)
         return cls(
             settings=settings,
             engine=engine,
@@ -92,5 +92,6 @@ class Runtime:
         await self.presence.close()
         await self.retention.close()
         await self.queue_feed.close()
+        await self.hub.close()
         await self.broker.close()
         await self.engine.dispose()

@@ -227,6 +227,22 @@ class Repository(Store):
             )
             return [_message(row) for row in rows]
 
+    async def newest_seqs(self, conversation_ids: Collection[str]) -> dict[str, int]:
+        """Each conversation's last sequence, in one read for many.
+
+        After a broker gap this tells which followed conversations are behind, so only
+        those are re-read (docs/architecture.md); unknown ids are left out.
+        """
+        if not conversation_ids:
+            return {}
+        async with self._transaction() as session:
+            rows = await session.execute(
+                select(CONVERSATIONS.c.id, CONVERSATIONS.c.last_seq).where(
+                    CONVERSATIONS.c.id.in_(list(conversation_ids))
+                )
+            )
+            return {str(id_): int(seq) for id_, seq in rows}
+
     # -- queue -----------------------------------------------------------------------------------
 
     async def waiting(self) -> list[WaitingVisitor]:

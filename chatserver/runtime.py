@@ -51,6 +51,8 @@ class Runtime:
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,
             parallelism=settings.argon2_parallelism,
+            concurrency=settings.login_hash_concurrency,
+            queue=settings.login_hash_queue,
         )
         chat = ChatService(repository, broker, settings, utc_now)
         hub = Hub(broker, repository.newest_seqs)

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.support.server import Server, postgres_server, sqlite_server
+from tests.support.server import NO_SOURCE_LIMITS, Server, postgres_server, sqlite_server
 from tests.support.services import REDIS_URL, fresh_postgres_database
 
 CHATS_PER_COUNSELLOR = 20
@@ -36,12 +36,15 @@ class Probe:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
         self.latencies: list[float] = []
+        #: When each of ``latencies`` was sent, to tell phases of a run apart.
+        self.sent: list[float] = []
         self.accepts = 0
 
     def delivered(self, client_msg_id: str | None) -> None:
         started = self.sent_at.pop(client_msg_id or "", None)
         if started is not None:
             self.latencies.append(time.perf_counter() - started)
+            self.sent.append(started)
 
 
 async def open_socket(server: Server, path: str, hello: dict[str, Any]) -> ClientConnection:
@@ -122,15 +125,13 @@ async def staff_pool(server: Server, supervisor: tuple[str, str], count: int) ->
         return tokens
 
 
-async def run(args: argparse.Namespace, nodes: list[Server]) -> None:
-    visitor_node, staff_node = nodes[0], nodes[-1]
-    probe = Probe()
-    rss_before = [rss_kib(node) for node in nodes]
-
+async def set_up(
+    visitor_node: Server, staff_node: Server, conversations: int, probe: Probe
+) -> tuple[list[ClientConnection], list[ClientConnection]]:
+    """Visitor and counsellor sockets with every chat taken: the steady state to measure."""
     async with httpx.AsyncClient(base_url=visitor_node.base_url, timeout=30) as client:
         starts = [
-            (await client.post("/api/visitor/chats", json={})).json()
-            for _ in range(args.conversations)
+            (await client.post("/api/visitor/chats", json={})).json() for _ in range(conversations)
         ]
     visitors = [
         await open_socket(visitor_node, "/ws/visitor", {"token": s["resume_token"], "last_seq": 0})
@@ -140,17 +141,30 @@ async def run(args: argparse.Namespace, nodes: list[Server]) -> None:
     tokens = await staff_pool(
         staff_node,
         staff_node.demo_passwords["supervisor"],
-        -(-args.conversations // CHATS_PER_COUNSELLOR),
+        -(-conversations // CHATS_PER_COUNSELLOR),
     )
     counsellors = [await open_socket(staff_node, "/ws/staff", {"token": token}) for token in tokens]
-    remaining = args.conversations
+    remaining = conversations
     for socket in counsellors:
         share = min(CHATS_PER_COUNSELLOR, remaining)
         remaining -= share
         for _ in range(share):
             await socket.send(json.dumps({"type": "accept_next"}))
-    # Measure only once every chat is taken: the accept phase is not the steady state.
     await asyncio.gather(*(accepted(socket, probe) for socket in counsellors))
+    return visitors, counsellors
+
+
+def percentile(latencies: list[float], p: float) -> float:
+    """Milliseconds; ``latencies`` sorted."""
+    return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+
+async def run(args: argparse.Namespace, nodes: list[Server]) -> None:
+    visitor_node, staff_node = nodes[0], nodes[-1]
+    probe = Probe()
+    rss_before = [rss_kib(node) for node in nodes]
+    # Measure only once every chat is taken: the accept phase is not the steady state.
+    visitors, counsellors = await set_up(visitor_node, staff_node, args.conversations, probe)
     await asyncio.sleep(1)
     rss_after = [rss_kib(node) for node in nodes]
     sockets = len(visitors) + len(counsellors)
@@ -169,7 +183,7 @@ async def run(args: argparse.Namespace, nodes: list[Server]) -> None:
     latencies = sorted(probe.latencies)
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+        return percentile(latencies, p)
 
     print(
         f"nodes={len(nodes)} backend={args.backend if len(nodes) == 1 else 'postgresql+redis'} "
@@ -206,6 +220,7 @@ def main() -> None:
         "FRAME_BURST": "1000",
         "FRAMES_PER_SECOND": "1000",
         "LOG_LEVEL": "WARNING",
+        **NO_SOURCE_LIMITS,
     }
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))

@@ -25,6 +25,7 @@ edge knows about frames or status codes. The tree::
     ├── ServiceClosed         outside the opening hours               503
     ├── QueueFull             the queue is at its cap                 503
     └── Unavailable           storage down; safe to retry             503
+        └── Busy              too much of this work queued; Retry-After 503
 """
 
 from __future__ import annotations
@@ -194,3 +195,14 @@ class Unavailable(ChatError):
     code = "unavailable"
     status = 503
     public_message = "The service is briefly unavailable; try again."
+
+
+class Busy(Unavailable):
+    """Work that is bounded on purpose (password hashing) has a full queue: answered at once,
+    rather than waiting behind it, with the code clients already retry."""
+
+    public_message = "Too many logins at once; try again in a moment."
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__()
+        self.retry_after_s = retry_after_s

@@ -6,6 +6,12 @@ per conversation and applies the gap rule: ``seq <= position`` is a duplicate
 and dropped, ``seq == position + 1`` is delivered, anything further ahead is
 filled from the store first. A socket that cannot keep up is told to close and
 resumes from its last sequence: nothing is lost because the store has it.
+
+After a broker gap (a reconnect) the hub does not make every socket re-read every
+conversation: that load, arriving when a node is already struggling, fed the
+overload that caused the gap (issue 22). One background task reads the newest
+sequence of the followed conversations in batches, at a bounded pace, and only
+sockets behind in a conversation re-read it.
 """
 
 from __future__ import annotations
@@ -13,25 +19,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatserver.broker import Broker
 from chatserver.cancellation import shielded
+from chatserver.domain import topics
 from chatserver.domain.queue import QueueSnapshot
-from chatserver.domain.topics import QUEUE as QUEUE_TOPIC
 from chatserver.errors import Unavailable
-from chatserver.metrics import DELIVERY_FAILURES, Failure
+from chatserver.metrics import DELIVERY_FAILURES, GAP_READS, Failure, GapCause
 
 logger = logging.getLogger("chatserver.fanout")
 
 #: Seconds before a catch-up that found the store unavailable is tried again.
 CATCH_UP_RETRY_S = 1.0
+#: After a broker gap: conversations per read of their newest sequences, and the pause
+#: between two such reads, so that a reconnect costs the store a bounded, spread load.
+GAP_CHECK_BATCH = 200
+GAP_CHECK_PAUSE_S = 0.05
 
 Frame = dict[str, Any]
 SendFrame = Callable[[Frame], Awaitable[None]]
 FetchAfter = Callable[[str, int], Awaitable[list[Frame]]]
+#: The store's last sequence of each of some conversations (one read for all of them).
+NewestSeqs = Callable[[Collection[str]], Awaitable[Mapping[str, int]]]
 #: Told of every message frame sent as it happened, not as history (for latency metrics).
 Delivered = Callable[[Frame], None]
 
@@ -39,20 +51,42 @@ Delivered = Callable[[Frame], None]
 class Listener(Protocol):
     def on_event(self, topic: str, event: Frame) -> None: ...
 
-    def on_gap(self) -> None:
-        """Events may have been missed: re-check everything followed against the store."""
+    def on_gap(self, newest: Mapping[str, int]) -> None:
+        """Events may have been missed: ``newest`` has the store's last sequence of some
+        conversations followed; catch up those behind it (it is empty for other topics)."""
 
 
 class Hub:
     """Reference-counted broker subscriptions for the sockets on this node."""
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        newest_seqs: NewestSeqs,
+        *,
+        batch: int = GAP_CHECK_BATCH,
+        pause_s: float = GAP_CHECK_PAUSE_S,
+        retry_s: float = CATCH_UP_RETRY_S,
+    ) -> None:
         self._broker = broker
+        self._newest_seqs = newest_seqs
+        self._batch = batch
+        self._pause_s = pause_s
+        self._retry_s = retry_s
         self._listeners: dict[str, set[Listener]] = {}
         self._lock = asyncio.Lock()
+        #: Set by a gap; a gap during a check asks for one more check, not one more task.
+        self._gap = False
+        self._checker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._broker.start(self._on_event, self._on_gap)
+
+    async def close(self) -> None:
+        if self._checker is not None:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checker
 
     async def join(self, topic: str, listener: Listener) -> None:
         async with self._lock:
@@ -79,8 +113,47 @@ class Hub:
             listener.on_event(topic, event)
 
     async def _on_gap(self) -> None:
-        for listener in {listener for group in self._listeners.values() for listener in group}:
-            listener.on_gap()
+        self._gap = True
+        if self._checker is None or self._checker.done():
+            self._checker = asyncio.create_task(self._check_gaps())
+
+    async def _check_gaps(self) -> None:
+        while self._gap:
+            self._gap = False
+            try:
+                await self._check()
+            except Exception:
+                logger.warning("checking for missed messages failed")
+
+    async def _check(self) -> None:
+        conversation_ids: list[str] = []
+        for topic, listeners in tuple(self._listeners.items()):
+            if (conversation_id := topics.conversation_of(topic)) is not None:
+                conversation_ids.append(conversation_id)
+            else:
+                for listener in tuple(listeners):
+                    listener.on_gap({})
+        for start in range(0, len(conversation_ids), self._batch):
+            if start:
+                await asyncio.sleep(self._pause_s)
+            self._wake(await self._read_newest(conversation_ids[start : start + self._batch]))
+
+    async def _read_newest(self, conversation_ids: list[str]) -> Mapping[str, int]:
+        while True:
+            GAP_READS.labels(GapCause.CHECK).inc()
+            try:
+                return await self._newest_seqs(conversation_ids)
+            except Unavailable:
+                await asyncio.sleep(self._retry_s)
+
+    def _wake(self, newest: Mapping[str, int]) -> None:
+        """Tell each listener of these conversations their newest sequences."""
+        told: dict[Listener, dict[str, int]] = {}
+        for conversation_id, seq in newest.items():
+            for listener in self._listeners.get(topics.conversation(conversation_id), ()):
+                told.setdefault(listener, {})[conversation_id] = seq
+        for listener, seqs in told.items():
+            listener.on_gap(seqs)
 
 
 class Overflow(Exception):
@@ -134,10 +207,14 @@ class Outbound:
     def unfollow(self, conversation_id: str) -> None:
         self._positions.pop(conversation_id, None)
 
-    def recheck(self) -> None:
-        """Fetch anything newer than each position: covers a hint that never came."""
-        for conversation_id in self._positions:
-            self._put(_CatchUp(conversation_id, live=True))
+    def recheck(self, newest: Mapping[str, int]) -> None:
+        """Catch up each conversation behind the store's ``newest`` sequence: covers a hint
+        that never came, and costs nothing for the conversations up to date."""
+        for conversation_id, seq in newest.items():
+            position = self._positions.get(conversation_id)
+            if position is not None and position < seq:
+                GAP_READS.labels(GapCause.CATCH_UP).inc()
+                self._put(_CatchUp(conversation_id, live=True))
 
     def resync(self, conversation_id: str, last_seq: int) -> None:
         """The client says it has only ``last_seq``: send everything after it again."""
@@ -226,18 +303,18 @@ class QueueFeed:
 
     async def watch(self, watcher: QueueWatcher) -> None:
         self._watchers.add(watcher)
-        await self._hub.join(QUEUE_TOPIC, self)
+        await self._hub.join(topics.QUEUE, self)
         self._refresh()
 
     async def unwatch(self, watcher: QueueWatcher) -> None:
         self._watchers.discard(watcher)
         if not self._watchers:
-            await self._hub.leave(QUEUE_TOPIC, self)
+            await self._hub.leave(topics.QUEUE, self)
 
     def on_event(self, topic: str, event: Frame) -> None:
         self._refresh()
 
-    def on_gap(self) -> None:
+    def on_gap(self, newest: Mapping[str, int]) -> None:
         self._refresh()
 
     def _refresh(self) -> None:

@@ -92,6 +92,26 @@ QUICK_EXITS = Counter(
     registry=REGISTRY,
 )
 
+BROKER_RECONNECTS = Counter(
+    "chat_broker_reconnects",
+    "Times this node re-made its broker (Redis) connection after losing it; each one is "
+    "followed by a check for missed messages.",
+    registry=REGISTRY,
+)
+GAP_READS = Counter(
+    "chat_gap_reads",
+    "Store reads for messages a socket may have missed: cause=check reads the newest sequence "
+    "of many conversations at once, cause=catch_up re-reads one conversation found behind.",
+    ["cause"],
+    registry=REGISTRY,
+)
+LOGINS_REFUSED_BUSY = Counter(
+    "chat_logins_refused_busy",
+    "Staff logins answered 'try again' at once because too many were already waiting to "
+    "have their password checked.",
+    registry=REGISTRY,
+)
+
 ROLES = ("visitor", "staff")
 
 
@@ -110,12 +130,23 @@ class Failure:
     ALL = (SOCKET_OVERFLOW, SOCKET_ERROR, STORE_UNAVAILABLE, HINT_LOST)
 
 
+class GapCause:
+    """The causes of :data:`GAP_READS`."""
+
+    CHECK = "check"
+    CATCH_UP = "catch_up"
+
+    ALL = (CHECK, CATCH_UP)
+
+
 # Every label value exists from the start, so a rate over a fresh node is 0, not absent.
 for _role in ROLES:
     CONNECTED_SOCKETS.labels(_role)
     MESSAGE_LATENCY.labels(_role)
 for _reason in Failure.ALL:
     DELIVERY_FAILURES.labels(_reason)
+for _cause in GapCause.ALL:
+    GAP_READS.labels(_cause)
 
 
 @dataclass(frozen=True)

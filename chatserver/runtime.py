@@ -54,9 +54,11 @@ class Runtime:
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,
             parallelism=settings.argon2_parallelism,
+            concurrency=settings.login_hash_concurrency,
+            queue=settings.login_hash_queue,
         )
         chat = ChatService(repository, broker, settings, utc_now)
-        hub = Hub(broker)
+        hub = Hub(broker, repository.newest_seqs)
         sources = SourceLimits(
             rotate_s=settings.source_key_rotate_s,
             starts=settings.chat_starts_per_source,
@@ -101,5 +103,6 @@ class Runtime:
         await self.presence.close()
         await self.retention.close()
         await self.queue_feed.close()
+        await self.hub.close()
         await self.broker.close()
         await self.engine.dispose()

@@ -86,6 +86,10 @@ class Settings:
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
+    #: Password hashes computed at once (each takes about a core), and how many more logins
+    #: may wait for one; beyond that a login is answered 503 with Retry-After at once.
+    login_hash_concurrency: int = 1
+    login_hash_queue: int = 10
 
     #: Ended chats' messages and notes are deleted this long after the end; coded data stays.
     transcript_retention_days: float = 90.0
@@ -255,6 +259,10 @@ class Settings:
             argon2_parallelism=reader.integer(
                 "ARGON2_PARALLELISM", cls.argon2_parallelism, minimum=1
             ),
+            login_hash_concurrency=reader.integer(
+                "LOGIN_HASH_CONCURRENCY", cls.login_hash_concurrency, minimum=1
+            ),
+            login_hash_queue=reader.integer("LOGIN_HASH_QUEUE", cls.login_hash_queue, minimum=0),
             transcript_retention_days=reader.number(
                 "TRANSCRIPT_RETENTION_DAYS", cls.transcript_retention_days
             ),

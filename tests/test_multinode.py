@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pilots import Counsellor, Socket, Visitor, new_id
+from tests.support.metrics import WITH_METRICS, Scrape, scrape, until_metric
+from tests.support.pilots import Counsellor, Socket, Visitor, new_id, waiting_visitors
 from tests.support.server import Server, postgres_server
 from tests.support.services import (
     POSTGRES_HOST,
@@ -52,6 +53,36 @@ async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
         await asyncio.to_thread(node.stop)
     await redis.close()
     await postgres.close()
+
+
+@dataclass
+class SplitRedis:
+    nodes: list[Server]
+    #: Between the first node and Redis only.
+    first_redis: TcpProxy
+
+
+@pytest.fixture
+async def split_redis(tmp_path: Path, database_url: str) -> AsyncIterator[SplitRedis]:
+    """Two nodes, each reaching Redis through a proxy of its own: one can lose it alone."""
+    proxies = [await TcpProxy(REDIS_HOST, REDIS_PORT).start() for _ in range(2)]
+    nodes = [
+        postgres_server(
+            tmp_path,
+            database_url,
+            BROKER_URL=proxied_redis_url(proxy.port),
+            MAX_CHATS_PER_COUNSELLOR="4",
+            **WITH_METRICS,
+        )
+        for proxy in proxies
+    ]
+    for node in nodes:
+        await asyncio.to_thread(node.start)
+    yield SplitRedis(nodes, proxies[0])
+    for node in nodes:
+        await asyncio.to_thread(node.stop)
+    for proxy in proxies:
+        await proxy.close()
 
 
 async def chat_across(cluster: Cluster) -> tuple[Visitor, Counsellor, str]:
@@ -138,3 +169,43 @@ async def test_connecting_while_postgresql_is_down_is_told_to_try_again_on_the_s
     await visitor.ws.send(hello)
     welcome = await visitor.ws.expect("welcome", timeout=15)
     assert welcome["status"] == "waiting"
+
+
+def gap_reads(found: Scrape, cause: str) -> float:
+    return found.value("chat_gap_reads_total", cause=cause)
+
+
+async def test_a_redis_reconnect_re_reads_only_the_conversations_with_a_gap(
+    split_redis: SplitRedis,
+) -> None:
+    first, second = split_redis.nodes
+    # All wait before any is taken: a claim skips a row locked by a visitor's arrival.
+    visitors = await waiting_visitors(first, 4)
+    counsellor = await Counsellor.demo(second)
+    await counsellor.connect()
+    for _ in visitors:
+        await counsellor.accept_next()
+    for visitor in visitors:
+        await visitor.receive()
+    before = await scrape(first)
+
+    await split_redis.first_redis.cut()
+    for n in (1, 3):
+        await counsellor.say(visitors[n].conversation_id, "tijdens storing")
+    await split_redis.first_redis.restore()
+
+    for n in (1, 3):
+        assert (await visitors[n].ws.expect("message", seq=2, timeout=15))["text"] == (
+            "tijdens storing"
+        )
+    after = await until_metric(
+        first,
+        lambda found: gap_reads(found, "check") > gap_reads(before, "check"),
+        "the gap check",
+    )
+    assert after.value("chat_broker_reconnects_total") == (
+        before.value("chat_broker_reconnects_total") + 1
+    )
+    assert gap_reads(after, "catch_up") - gap_reads(before, "catch_up") == 2
+    for n in (0, 2):
+        await visitors[n].ws.expect_nothing("message")

@@ -52,6 +52,7 @@ class Accounts:
         if not isinstance(username, str) or not isinstance(password, str):
             raise InvalidInput("'username' and 'password' must be strings")
         name = username.strip().lower()
+        self._hasher.raise_if_busy()  # not counted as an attempt: the password is not checked
         await self._throttle.admit(name, source)
         staff = await self._check_password(name, password)
         await self.two_factor.check_login(staff, code)

@@ -2,11 +2,19 @@
 
 Pub/sub is at-most-once: whatever is published while a node is cut off is gone.
 That is acceptable because events are only hints (the store is the log), and
-made safe by two rules. On every reconnect the broker resubscribes and then
-calls ``on_gap`` so that each local socket re-reads its conversations from the
-store; and publishing never blocks a caller: hints wait in a bounded queue for
-one publisher task, so an unreachable Redis cannot delay an acknowledgement.
+made safe by two rules. After every reconnect the broker resubscribes and then
+calls ``on_gap`` so that local sockets check the store for what they missed; and
+publishing never blocks a caller: hints wait in a bounded queue for one
+publisher task, so an unreachable Redis cannot delay an acknowledgement.
 (Streams would buy replay we do not need; see docs/architecture.md.)
+
+Liveness is judged by Redis, not by the clock of a busy node: an overloaded,
+starved event loop reads late, and counting that lateness as silence made nodes
+drop a healthy connection, whose reconnect re-read everything and so added load
+(issue 22). So silence only grows by the time a read actually waited, every
+quiet read sends a PING on the connection, and any answer (a message or the
+PONG) proves it alive; only silence past the limit with no answer is a dead
+connection.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import json
 import logging
 import math
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -25,22 +34,36 @@ from redis.exceptions import RedisError
 
 from chatserver.broker.base import EventHandler, GapHandler
 from chatserver.errors import Unavailable
-from chatserver.metrics import DELIVERY_FAILURES, Failure
+from chatserver.metrics import BROKER_RECONNECTS, DELIVERY_FAILURES, Failure
 
 logger = logging.getLogger("chatserver.broker.redis")
 
 #: Hints waiting to be published; past this, new ones are dropped (and counted as lost).
 PUBLISH_QUEUE_SIZE = 10_000
-#: With no traffic for this long the reader pings, and gives up on a silent connection.
+#: A read that waited this long for nothing sends a PING; a connection that answered
+#: nothing over reads that waited this long in all is dead.
 IDLE_PING_S = 5.0
 SILENCE_LIMIT_S = 15.0
 RECONNECT_MAX_DELAY_S = 5.0
 
 
+#: Called once a connection has answered: it is alive.
+_Proved = Callable[[], Awaitable[None]]
+
+
 class RedisBroker:
-    def __init__(self, url: str, prefix: str = "chat:") -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "chat:",
+        *,
+        idle_ping_s: float = IDLE_PING_S,
+        silence_limit_s: float = SILENCE_LIMIT_S,
+    ) -> None:
         #: Before every channel (REDIS_PREFIX): two deployments on one Redis never meet.
         self._prefix = prefix
+        self._idle_ping_s = idle_ping_s
+        self._silence_limit_s = silence_limit_s
         self._client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self._topics: set[str] = set()
         self._pubsub: PubSub | None = None
@@ -116,17 +139,24 @@ class RedisBroker:
 
     async def _read(self, handler: EventHandler, on_gap: GapHandler) -> None:
         delay = 0.0
-        first = True
+        lost = False
+
+        async def proved() -> None:
+            """A connection answered: it is alive; one that replaced a lost one may have gaps."""
+            nonlocal delay, lost
+            delay = 0.0
+            if lost:
+                lost = False
+                BROKER_RECONNECTS.inc()
+                logger.warning("redis reconnected; checking for missed messages")
+                await on_gap()
+
         while True:
             try:
                 await self._connect()
-                if not first:
-                    logger.warning("redis reconnected; checking for missed messages")
-                    await on_gap()
-                first = False
-                delay = 0.0
-                await self._pump(handler)
+                await self._pump(handler, proved)
             except (RedisError, OSError, TimeoutError):
+                lost = True
                 await self._drop_pubsub()
                 delay = _backoff(delay)
                 logger.warning("redis connection lost")
@@ -134,27 +164,34 @@ class RedisBroker:
 
     async def _connect(self) -> None:
         async with self._lock:
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            # Subscribe confirmations are kept: like the PONG, each one is an answer.
+            pubsub = self._client.pubsub(ignore_subscribe_messages=False)
             await pubsub.ping()
             if self._topics:
                 await pubsub.subscribe(*(self._prefix + topic for topic in self._topics))
             self._pubsub = pubsub
         self._connected.set()
 
-    async def _pump(self, handler: EventHandler) -> None:
+    async def _pump(self, handler: EventHandler, proved: _Proved) -> None:
         pubsub = self._pubsub
         assert pubsub is not None
         loop = asyncio.get_running_loop()
-        heard = loop.time()
+        silence = 0.0
+        answered = False
         while True:
-            message = await pubsub.get_message(timeout=IDLE_PING_S)
-            now = loop.time()
+            asked = loop.time()
+            message = await pubsub.get_message(timeout=self._idle_ping_s)
             if message is None:
-                if now - heard > SILENCE_LIMIT_S:
-                    raise TimeoutError("redis went silent")
+                # A starved loop returns late: that lateness is ours, not Redis's silence.
+                silence += min(loop.time() - asked, self._idle_ping_s)
+                if silence >= self._silence_limit_s:
+                    raise TimeoutError("redis answered nothing, not even a PING")
                 await pubsub.ping()
                 continue
-            heard = now
+            silence = 0.0
+            if not answered:
+                answered = True
+                await proved()
             if message.get("type") == "message":
                 channel = message["channel"]
                 name = channel.decode() if isinstance(channel, bytes) else str(channel)

@@ -38,4 +38,7 @@ class Attempts:
 
     def one_more(self, now: float, policy: BackoffPolicy) -> Attempts:
         count = 1 if now - self.last_at >= FORGET_AFTER_S else self.count + 1
-        return Attempts(count, now, now + policy.delay_s(count))
+        # A free attempt blocks nobody: stamping ``now`` would turn away a parallel attempt
+        # whose clock was read a moment earlier (twenty logins at a shift change).
+        delay = policy.delay_s(count)
+        return Attempts(count, now, now + delay if delay else 0.0)

@@ -7,8 +7,18 @@ QUEUE = "queue"
 SUPERVISORS = "supervisors"
 
 
+_CONVERSATION = "conv:"
+
+
 def conversation(conversation_id: str) -> str:
-    return f"conv:{conversation_id}"
+    return f"{_CONVERSATION}{conversation_id}"
+
+
+def conversation_of(topic: str) -> str | None:
+    """The conversation a :func:`conversation` topic is about; ``None`` for any other topic."""
+    if topic.startswith(_CONVERSATION) and ":" not in topic[len(_CONVERSATION) :]:
+        return topic[len(_CONVERSATION) :]
+    return None
 
 
 def staff_only(conversation_id: str) -> str:

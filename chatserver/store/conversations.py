@@ -95,3 +95,19 @@ class ConversationStore(Store):
                 .where(ConversationRow.id.in_(list(conversation_ids)))
                 .values(visitor_seen_at=now)
             )
+
+    async def newest_seqs(self, conversation_ids: Collection[str]) -> dict[str, int]:
+        """Each conversation's last sequence, in one read for many.
+
+        After a broker gap this tells which followed conversations are behind, so only
+        those are re-read (docs/architecture.md); unknown ids are left out.
+        """
+        if not conversation_ids:
+            return {}
+        async with self._transaction() as session:
+            rows = await session.execute(
+                select(ConversationRow.id, ConversationRow.last_seq).where(
+                    ConversationRow.id.in_(list(conversation_ids))
+                )
+            )
+            return {str(id_): int(seq) for id_, seq in rows}

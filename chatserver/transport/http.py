@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from chatserver.domain.fields import refuse_unknown_fields
 from chatserver.domain.records import Staff
 from chatserver.errors import (
+    Busy,
     ChatError,
     InvalidInput,
     LoginThrottled,
@@ -89,6 +90,6 @@ async def chat_error_response(request: Request, exc: Exception) -> Response:
             "expires_at": timestamp(datetime.fromtimestamp(exc.puzzle.expires_at, UTC)),
         }
     headers = {"Cache-Control": "no-store"}
-    if isinstance(exc, LoginThrottled | SourceLimited):
+    if isinstance(exc, LoginThrottled | SourceLimited | Busy):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse({"error": error}, status_code=exc.status, headers=headers)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,9 +40,11 @@ from chatserver.fanout import Outbound, Overflow
 from chatserver.metrics import (
     CONNECTED_SOCKETS,
     DELIVERY_FAILURES,
+    GAP_READS,
     MESSAGE_LATENCY,
     SOCKETS_REFUSED,
     Failure,
+    GapCause,
 )
 from chatserver.protocol import frames as f
 from chatserver.protocol import server as s
@@ -103,6 +105,8 @@ class Connection:
         self._topics: set[str] = set()
         self._following: set[str] = set()
         self._detached = False
+        #: A ping's position check is under way: pings never stack up store reads.
+        self._checking = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -233,7 +237,7 @@ class Connection:
                 raise InvalidInput("already said hello", field="type")
             if isinstance(frame, f.Ping):
                 # The keepalive doubles as a position check: no hint can stay lost.
-                self.on_gap()
+                self._check_positions()
                 self.reply(s.pong_frame(frame.ref))
             else:
                 await self.on_frame(frame)
@@ -301,11 +305,28 @@ class Connection:
         except Overflow:
             self.close_soon(Close.TRY_AGAIN)
 
-    def on_gap(self) -> None:
+    def on_gap(self, newest: Mapping[str, int]) -> None:
         try:
-            self.outbound.recheck()
+            self.outbound.recheck(newest)
         except Overflow:
             self.close_soon(Close.TRY_AGAIN)
+
+    def _check_positions(self) -> None:
+        if self._following and not self._checking:
+            self._checking = True
+            self.spawn(self._read_positions())
+
+    async def _read_positions(self) -> None:
+        """One read of the followed conversations' newest sequences; only those behind are
+        re-read. A store briefly away is asked again at the next ping."""
+        GAP_READS.labels(GapCause.CHECK).inc()
+        try:
+            newest = await shielded(self.runtime.repository.newest_seqs(tuple(self._following)))
+        except Unavailable:
+            return
+        finally:
+            self._checking = False
+        self.on_gap(newest)
 
     def on_control(self, event: dict[str, Any]) -> None:
         """Events other than messages and plain frames; staff sockets have some."""

@@ -1,4 +1,4 @@
-"""A TCP proxy the test can cut and restore, to take a service away from the servers."""
+"""A TCP proxy the test can cut and restore, or freeze and thaw, to take a service away."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class TcpProxy:
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -32,6 +34,14 @@ class TcpProxy:
     async def restore(self) -> None:
         await self.start()
 
+    def freeze(self) -> None:
+        """Forward nothing either way but keep every connection open: a hung service, or a
+        network that drops packets, which no error reveals."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     async def close(self) -> None:
         await self.cut()
 
@@ -48,7 +58,8 @@ class TcpProxy:
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while data := await reader.read(65536):
+            while await self._flowing.wait() and (data := await reader.read(65536)):
+                await self._flowing.wait()  # what was read just before a freeze waits too
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

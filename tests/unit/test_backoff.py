@@ -26,6 +26,11 @@ def test_the_first_free_attempts_wait_for_nothing_then_each_doubles_up_to_the_ca
     assert delays == [0, 0, 30, 60, 120, 240, 480, 900, 900, 900, 900]
 
 
+def test_a_free_attempt_does_not_hold_up_a_parallel_one_stamped_a_moment_earlier() -> None:
+    counted = Attempts().one_more(1000.5, POLICY)
+    assert counted.wait_s(1000.0) == 0
+
+
 def test_a_huge_count_stays_at_the_cap() -> None:
     assert POLICY.delay_s(10**6) == 900
 

@@ -1,7 +1,7 @@
 """De-identification of Dutch chat messages: deduce plus our chat rules, on realistic text.
 
-deduce is loaded once per test worker (``deidentify_engine``), and these tests share one
-worker (``xdist_group``), so a run loads it once; its tables are cached under the
+deduce is loaded once per test worker (``deidentify_engine``), and a module's tests share one
+worker (``--dist loadscope``), so a run loads it once; its tables are cached under the
 repository's ``var/`` across runs, so only the first run on a machine builds them.
 """
 
@@ -20,7 +20,7 @@ from triage.research.deidentify.spans import Span, Tag, merge, redact
 from triage.research.deidentify.worker import Deidentifier
 
 #: The first run on a machine builds deduce's tables inside the first test (a minute or two).
-pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("deduce")]
+pytestmark = pytest.mark.timeout(600)
 
 # (message, what must be gone, what must be there instead)
 CHAT = [

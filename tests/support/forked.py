@@ -46,7 +46,7 @@ def start(
     )
     process.start()
     forked = ForkedProcess(process)
-    _started.append(forked)
+    _started[:] = [*(other for other in _started if other.poll() is None), forked]
     return forked
 
 
@@ -62,8 +62,8 @@ def _main(argv: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: s
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    _redirect(sys.stdout, stdout, "w")
-    _redirect(sys.stderr, stderr, "a")
+    _redirect(sys.stdout.fileno(), stdout, append=False)
+    _redirect(sys.stderr.fileno(), stderr, append=True)
     sys.argv = ["chatserver", *argv]
     from chatserver.cli import main
 
@@ -75,9 +75,10 @@ def _main(argv: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: s
         _save_coverage()
 
 
-def _redirect(stream: object, path: str, mode: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC))
-    os.dup2(fd, stream.fileno())  # type: ignore[attr-defined]
+def _redirect(target: int, path: str, *, append: bool) -> None:
+    """Point the descriptor ``target`` at ``path``, as a shell's ``>`` or ``>>`` would."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC))
+    os.dup2(fd, target)
     os.close(fd)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,8 +17,15 @@ pytest_plugins = ("tests.support.research",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The run's one de-identification service, started before the test workers inherit it."""
-    if not hasattr(config, "workerinput") and "DEIDENTIFY_SOCKET" not in os.environ:
+    """Set up what the whole run shares, before the test workers inherit the environment.
+
+    The run's one de-identification service, and a Redis prefix of its own: Redis pub/sub
+    ignores the database number, so two suites on one Redis would hear each other's hints.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    os.environ.setdefault("REDIS_PREFIX", f"test-{secrets.token_hex(4)}:")
+    if "DEIDENTIFY_SOCKET" not in os.environ:
         deidentification.start()
 
 

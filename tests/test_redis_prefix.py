@@ -6,8 +6,7 @@ import asyncio
 from typing import Any
 
 from chatserver.broker.redis import RedisBroker
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.support.services import REDIS_URL
 
 
 async def test_brokers_with_different_prefixes_do_not_hear_each_other() -> None:

@@ -12,10 +12,15 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.support.server import Server
+from tests.support.server import Server, ready_timeout
 
 TEST_USER_AGENT = "PrivacyProbe/9.9 (test-user-agent-7f3a)"
 RECEIVE_TIMEOUT = 5.0
+
+
+def request_timeout() -> float:
+    """httpx's 5 s, scaled like the readiness waits: a loaded machine is slow, not wrong."""
+    return ready_timeout(5.0)
 
 
 class Socket:
@@ -118,7 +123,9 @@ class Visitor:
 
     @classmethod
     async def start(cls, server: Server, **profile: Any) -> Visitor:
-        async with httpx.AsyncClient(headers={"User-Agent": TEST_USER_AGENT}) as client:
+        async with httpx.AsyncClient(
+            headers={"User-Agent": TEST_USER_AGENT}, timeout=request_timeout()
+        ) as client:
             response = await client.post(f"{server.base_url}/api/visitor/chats", json=profile)
         assert response.status_code == 201, response.text
         return cls(server, response.json())
@@ -163,7 +170,7 @@ async def login_attempt(
 ) -> httpx.Response:
     """``POST /api/staff/login`` as it comes back; ``headers`` go with the request."""
     headers = body.pop("headers", {})
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=request_timeout()) as client:
         return await client.post(
             f"{server.base_url}/api/staff/login",
             json={"username": username, "password": password, **body},
@@ -213,7 +220,7 @@ class Counsellor:
         return await cls.login(server, username, password)
 
     async def http(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=request_timeout()) as client:
             return await client.request(
                 method,
                 f"{self.server.base_url}{path}",

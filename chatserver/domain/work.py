@@ -109,11 +109,13 @@ class Challenges:
         The difficulty is the one signed into the challenge, so changing the setting does
         not break the puzzles visitors are solving at that moment.
         """
-        if len(challenge) > MAX_CHALLENGE_CHARS or not NONCE.fullmatch(nonce):
+        too_long = len(challenge) > MAX_CHALLENGE_CHARS
+        if too_long or not challenge.isascii() or not NONCE.fullmatch(nonce):
             raise BadWork(Fault.MALFORMED)
         body, _, mac = challenge.rpartition(".")
         parts = body.split(".")
-        if len(parts) != 4 or parts[0] != VERSION or not hmac.compare_digest(mac, self._sign(body)):
+        signed = hmac.compare_digest(mac.encode(), self._sign(body).encode())
+        if len(parts) != 4 or parts[0] != VERSION or not signed:
             raise BadWork(Fault.MALFORMED)
         difficulty, expires_at, key = int(parts[1]), int(parts[2]), parts[3]
         if now >= expires_at:

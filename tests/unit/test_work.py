@@ -73,6 +73,14 @@ def test_a_puzzle_signed_with_another_secret_or_altered_is_malformed() -> None:
     assert fault_of(checker, own.challenge, "NOT A NONCE", 1001) is Fault.MALFORMED
 
 
+def test_a_challenge_with_characters_outside_ascii_is_malformed_not_a_crash() -> None:
+    checker = challenges()
+    forged = checker.issue(now=1000).challenge.rsplit(".", 1)[0] + ".\u00e9"
+
+    assert fault_of(checker, forged, "a", 1001) is Fault.MALFORMED
+    assert fault_of(checker, "w1.1.2.3.\u00e9", "a", 1001) is Fault.MALFORMED
+
+
 def test_a_key_is_claimed_once_until_it_expires() -> None:
     spent = SpentSet()
     assert spent.claim("a", until=10, now=0)

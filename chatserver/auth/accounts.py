@@ -52,9 +52,11 @@ class Accounts:
         if not isinstance(username, str) or not isinstance(password, str):
             raise InvalidInput("'username' and 'password' must be strings")
         name = username.strip().lower()
-        self._hasher.raise_if_busy()  # not counted as an attempt: the password is not checked
-        await self._throttle.admit(name, source)
-        staff = await self._check_password(name, password)
+        # Busy is answered before the attempt is counted, and never after: the password is
+        # checked (and rehashed) within this one place.
+        with self._hasher.admitted():
+            await self._throttle.admit(name, source)
+            staff = await self._check_password(name, password)
         await self.two_factor.check_login(staff, code)
         await self._throttle.forgive(name, source)
         token = new_token()

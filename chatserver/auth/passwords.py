@@ -15,9 +15,10 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from argon2 import PasswordHasher as Argon2Hasher
@@ -33,6 +34,8 @@ MAX_PASSWORD_CHARS = 1024
 BUSY_RETRY_AFTER_S = 1
 
 _T = TypeVar("_T")
+#: Whether this task holds a place (:meth:`PasswordHasher.admitted`) already.
+_holding: ContextVar[bool] = ContextVar("holding_hash_place", default=False)
 
 
 class PasswordHasher:
@@ -61,11 +64,23 @@ class PasswordHasher:
         self._admitted = 0
         self._limit = concurrency + queue
 
-    def raise_if_busy(self) -> None:
-        """Refuse now, before a login is counted as an attempt, if it would be refused later."""
+    @contextlib.contextmanager
+    def admitted(self) -> Iterator[None]:
+        """A place among the hashes running or waiting, held for a whole login.
+
+        Refused at once with :class:`Busy`, before the login is counted as an attempt, or
+        never: the hashes inside (verify, and a rehash) do not ask again.
+        """
         if self._admitted >= self._limit:
             LOGINS_REFUSED_BUSY.inc()
             raise Busy(BUSY_RETRY_AFTER_S)
+        self._admitted += 1
+        holding = _holding.set(True)
+        try:
+            yield
+        finally:
+            _holding.reset(holding)
+            self._admitted -= 1
 
     async def hash(self, password: str) -> str:
         return await self._in_thread(self._argon2.hash, password)
@@ -84,13 +99,13 @@ class PasswordHasher:
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
-        self.raise_if_busy()
-        self._admitted += 1
-        try:
+        if _holding.get():
             async with self._slots:
                 yield
-        finally:
-            self._admitted -= 1
+        else:
+            with self.admitted():
+                async with self._slots:
+                    yield
 
     def _verify(self, password_hash: str, password: str, real: bool) -> bool:
         try:

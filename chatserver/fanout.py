@@ -123,7 +123,10 @@ class Hub:
             try:
                 await self._check()
             except Exception:
-                logger.warning("checking for missed messages failed")
+                # No message text in an exception here: ids and sequence numbers at most.
+                logger.warning("checking for missed messages failed; trying again", exc_info=True)
+                self._gap = True
+                await asyncio.sleep(self._pause_s * 20)
 
     async def _check(self) -> None:
         conversation_ids: list[str] = []

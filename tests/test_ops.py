@@ -102,8 +102,9 @@ def _wait_for_demo_logins(balancer: Server, out: Path) -> None:
 
 
 def _healthy(server: Server) -> bool:
+    """Answers /healthz; on a loaded machine an answer may take more than a second."""
     try:
-        return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
+        return httpx.get(f"{server.base_url}/healthz", timeout=ready_timeout(2)).status_code == 200
     except httpx.HTTPError:
         return False
 

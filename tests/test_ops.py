@@ -139,7 +139,14 @@ def test_a_killed_node_is_restarted_while_the_other_node_and_the_balancer_keep_s
     answers: list[tuple[bool, bool]] = []  # (balancer, the other node) while node 2 is away
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        answers.append((_healthy(launcher.balancer), _healthy(_node(other_port))))
+        # Asked again at once before it counts as down: one lost probe on a loaded machine is
+        # noise, an outage is not answered twice in a row.
+        answers.append(
+            (
+                _healthy(launcher.balancer) or _healthy(launcher.balancer),
+                _healthy(_node(other_port)) or _healthy(_node(other_port)),
+            )
+        )
         pid, port = launcher.nodes()[2]
         if pid != killed_pid and _healthy(_node(port)):
             break
@@ -149,4 +156,5 @@ def test_a_killed_node_is_restarted_while_the_other_node_and_the_balancer_keep_s
     assert port == killed_port
     assert f"Node 2 (PID {killed_pid}) stopped with status 137; restarting it" in launcher.printed()
     assert answers
-    assert all(balancer and other for balancer, other in answers)
+    assert all(balancer for balancer, _ in answers), "the balancer stopped answering"
+    assert all(other for _, other in answers), "the other node stopped answering"
